@@ -1,0 +1,29 @@
+"""`nianbao` command line: one module per subcommand in crawler/commands/."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Each module defines add_arguments(parser) and run(args) -> int, and a one-line HELP.
+COMMANDS = ["crawl", "demo", "serve", "parse", "reparse", "portals"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nianbao", description="Archive of 政府信息公开工作年度报告")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"crawler.commands.{name}")
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The interface every CMS family adapter implements.
+
+A family knows how one kind of portal lays out its column: where the list pages are, how they
+paginate, how a list row looks, and (optionally) how its detail pages differ from the common
+reader in crawler.detail. The spider stays generic: it owns error handling, page caps, dedup,
+incremental skipping, attachments and item building.
+
+Requests a family yields from `start` or `parse_list` go back to the family's `parse_list`
+(or to the method named by `step`), through the spider. ListingEntry objects are detail pages
+the spider may fetch.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable
+
+import scrapy
+
+from crawler.items import ListingEntry
+
+if TYPE_CHECKING:
+    from crawler.registry import Portal
+
+
+class Family:
+    name: str = ""
+
+    # --- list side -------------------------------------------------------------------
+    def start(self, portal: "Portal") -> Iterable[scrapy.Request]:
+        for url in portal.start_urls:
+            yield self.list_request(url)
+
+    def parse_list(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
+        raise NotImplementedError
+
+    # --- detail side -----------------------------------------------------------------
+    def parse_detail(self, response, entry: ListingEntry, portal: "Portal") -> dict[str, Any]:
+        """Return the DetailPage dict of crawler.detail.read_detail_page (override for odd layouts)."""
+        from crawler.detail import read_detail_page
+
+        return read_detail_page(response, entry)
+
+    # --- helpers ---------------------------------------------------------------------
+    @staticmethod
+    def list_request(url: str, step: str = "parse_list", **kwargs) -> scrapy.Request:
+        """A request for a list page (or list API); the spider routes its response to `step`."""
+        meta = kwargs.pop("meta", {}) or {}
+        meta["nianbao_step"] = step
+        return scrapy.Request(url, meta=meta, dont_filter=kwargs.pop("dont_filter", False), **kwargs)
+
+    @staticmethod
+    def list_form_request(url: str, formdata: dict[str, str], step: str = "parse_list", **kwargs):
+        meta = kwargs.pop("meta", {}) or {}
+        meta["nianbao_step"] = step
+        return scrapy.FormRequest(url, formdata=formdata, meta=meta, **kwargs)

@@ -1,0 +1,77 @@
+"""The shapes that flow from the spider to the pipelines.
+
+Plain dataclasses: Scrapy accepts them as items (via itemadapter), and the same objects are
+built by `nianbao reparse` from the raw archive, so parsing never depends on Scrapy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ListingEntry:
+    """One row of a column's list page: what the family read before fetching the detail page."""
+
+    url: str
+    title: str
+    date: str | None = None  # ISO YYYY-MM-DD when the list shows one
+    extra: dict[str, Any] = field(default_factory=dict)  # family-specific fields (index_no, publisher ...)
+
+
+@dataclass
+class ArchiveRef:
+    """Where the raw bytes of one response sit in the WARC archive."""
+
+    warc_file: str  # path relative to the archive directory
+    offset: int
+    length: int
+    payload_digest: str  # sha1 of the payload as served (before decompression)
+    revisit: bool = False  # True when the payload repeated an earlier record
+
+
+@dataclass
+class AttachmentItem:
+    url: str
+    filename: str
+    media_type: str | None = None
+    size: int | None = None
+    content_hash: str | None = None  # sha256 of the decoded bytes
+    body: bytes | None = None  # not stored in SQLite; the archive keeps it
+    status: str = "pending"  # ok | oversize | http_error | timeout | error | skipped
+    error: str | None = None
+    archive: ArchiveRef | None = None
+    # filled by pipelines.documents
+    text: str | None = None
+    html: str | None = None
+    extraction: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ReportItem:
+    url: str
+    portal_id: str
+    listing: ListingEntry
+    fetched_at: str  # ISO timestamp UTC
+    status: int = 200
+    encoding: str | None = None
+    html: str | None = None  # the decoded detail page
+    title: str | None = None
+    page_meta: dict[str, str] = field(default_factory=dict)  # canonical field -> value (see crawler.detail)
+    body_html: str | None = None
+    attachments: list[AttachmentItem] = field(default_factory=list)
+    archive: ArchiveRef | None = None
+    # filled by pipelines.parse
+    parsed: dict[str, Any] | None = None
+
+
+@dataclass
+class FetchErrorItem:
+    """A failure worth a row in fetch_errors; the crawl goes on."""
+
+    portal_id: str | None
+    url: str
+    kind: str  # http_404, http_500, timeout, dns, oversize, redirect_loop, page_cap, soft_404, blocked, parse, registry ...
+    message: str
+    status: int | None = None
+    stage: str | None = None  # list | detail | attachment | registry

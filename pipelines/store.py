@@ -1,0 +1,317 @@
+"""SQLite archive: schema and writes, through sqlite-utils.
+
+Public schema (users' SQL relies on these names): portals, reports, report_versions,
+attachments, metrics, checks, crawl_runs, fetch_errors. Ids are stable hashes of canonical URLs,
+so re-running a crawl upserts the same rows.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from pipelines import search, views
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "reports.db"
+
+REPORT_COLUMNS = {
+    "id": str,
+    "url": str,
+    "portal_id": str,
+    "title": str,
+    "list_title": str,
+    "list_date": str,
+    "agency": str,
+    "agency_source": str,
+    "province": str,
+    "city": str,
+    "county": str,
+    "region": str,
+    "region_code": str,
+    "department": str,
+    "report_year": int,
+    "published": str,
+    "written": str,
+    "index_no": str,
+    "doc_no": str,
+    "category": str,
+    "format": str,
+    "is_report": int,
+    "text": str,
+    "page_meta": str,
+    "content_hash": str,
+    "version": int,
+    "encoding": str,
+    "warc_file": str,
+    "warc_offset": int,
+    "warc_length": int,
+    "parse_status": str,
+    "parse_errors": str,
+    "failed_checks": int,
+    "first_seen": str,
+    "last_seen": str,
+    "last_changed": str,
+}
+
+ATTACHMENT_COLUMNS = {
+    "id": str,
+    "report_id": str,
+    "url": str,
+    "filename": str,
+    "media_type": str,
+    "size": int,
+    "content_hash": str,
+    "text": str,
+    "status": str,
+    "error": str,
+    "extraction_method": str,
+    "ocr_confidence": float,
+    "pages": int,
+    "warc_file": str,
+    "warc_offset": int,
+    "warc_length": int,
+    "first_seen": str,
+    "last_seen": str,
+}
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def stable_id(url: str) -> str:
+    return hashlib.sha1(url.strip().encode("utf-8")).hexdigest()[:16]
+
+
+def content_hash(text: str | bytes | None) -> str | None:
+    if text is None:
+        return None
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
+    path = Path(path or DEFAULT_DB)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.enable_wal()
+    db.execute("PRAGMA busy_timeout = 30000")
+    search.register_functions(db.conn)
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    db["portals"].create(
+        {"id": str, "name": str, "province": str, "city": str, "county": str, "region_code": str,
+         "department": str, "family": str, "start_urls": str, "evidence": str,
+         "last_run_id": int, "last_status": str, "last_crawled": str, "reports_found": int},
+        pk="id", if_not_exists=True,
+    )
+    db["reports"].create(REPORT_COLUMNS, pk="id", if_not_exists=True)
+    db["report_versions"].create(
+        {"report_id": str, "version": int, "content_hash": str, "title": str, "text": str,
+         "page_meta": str, "warc_file": str, "warc_offset": int, "warc_length": int,
+         "fetched_at": str, "replaced_at": str},
+        pk=("report_id", "version"), if_not_exists=True,
+    )
+    db["attachments"].create(ATTACHMENT_COLUMNS, pk="id", if_not_exists=True)
+    db["metrics"].create(
+        {"report_id": str, "key": str, "value": float, "unit": str, "section": str, "source": str,
+         "snippet": str, "ocr": int},
+        pk=("report_id", "key"), if_not_exists=True,
+    )
+    db["checks"].create(
+        {"report_id": str, "rule": str, "expected": str, "found": str, "passed": int, "detail": str},
+        pk=("report_id", "rule"), if_not_exists=True,
+    )
+    db["crawl_runs"].create(
+        {"id": int, "started": str, "finished": str, "status": str, "portals": int,
+         "list_pages": int, "detail_pages": int, "attachments": int, "requests": int,
+         "reports_new": int, "reports_updated": int, "reports_unchanged": int, "details_skipped": int,
+         "non_reports": int, "errors": int, "settings": str},
+        pk="id", if_not_exists=True,
+    )
+    db["fetch_errors"].create(
+        {"id": int, "run_id": int, "portal_id": str, "url": str, "stage": str, "kind": str,
+         "status": int, "message": str, "time": str},
+        pk="id", if_not_exists=True,
+    )
+    db["archive_records"].create(
+        {"payload_digest": str, "url": str, "warc_file": str, "offset": int, "length": int, "recorded": str},
+        pk="payload_digest", if_not_exists=True,
+    )
+    for table, columns in (("reports", ["portal_id"]), ("reports", ["report_year"]),
+                           ("attachments", ["report_id"]), ("fetch_errors", ["run_id"]),
+                           ("metrics", ["key"])):
+        db[table].create_index(columns, if_not_exists=True)
+    search.ensure_search(db)
+    views.create_views(db)
+
+
+# --- portals ------------------------------------------------------------------------
+def upsert_portals(db: sqlite_utils.Database, rows: Iterable[dict[str, Any]]) -> None:
+    rows = [dict(r, start_urls=json.dumps(r.get("start_urls") or [], ensure_ascii=False)) for r in rows]
+    if rows:
+        db["portals"].upsert_all(rows, pk="id", alter=True)
+
+
+# --- crawl runs and errors -------------------------------------------------------------
+def start_run(db: sqlite_utils.Database, settings: dict[str, Any] | None = None) -> int:
+    table = db["crawl_runs"]
+    table.insert({"started": now_iso(), "status": "running",
+                  "settings": json.dumps(settings or {}, ensure_ascii=False, default=str)})
+    return table.last_pk
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, counts: dict[str, Any], status: str = "finished") -> None:
+    db["crawl_runs"].update(run_id, dict(counts, finished=now_iso(), status=status), alter=True)
+
+
+def record_fetch_error(db: sqlite_utils.Database, run_id: int | None, error: dict[str, Any]) -> None:
+    db["fetch_errors"].insert(dict(error, run_id=run_id, time=now_iso()), alter=True)
+
+
+# --- reports ----------------------------------------------------------------------------
+def known_listings(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str | None]]:
+    """url -> (list_title, list_date) of every archived report, for incremental crawls."""
+    return {row["url"]: (row["list_title"], row["list_date"])
+            for row in db.query("select url, list_title, list_date from reports")}
+
+
+def get_report(db: sqlite_utils.Database, report_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("select * from reports where id = ?", [report_id]))
+    return rows[0] if rows else None
+
+
+def _parse_quality(row: dict[str, Any] | None) -> tuple[int, int]:
+    """Higher is better: a successful parse beats a failed one, more metrics beat fewer."""
+    if not row:
+        return (-1, -1)
+    return (1 if row.get("parse_status") == "ok" else 0, row.get("metric_count") or 0)
+
+
+def save_report(db: sqlite_utils.Database, report: dict[str, Any], attachments: list[dict[str, Any]],
+                parsed: dict[str, Any] | None) -> str:
+    """Insert or update one report with its attachments, metrics and checks, in one transaction.
+
+    Returns "new", "updated" (content changed: the old version is kept in report_versions) or
+    "unchanged" (only last_seen moves).
+    """
+    report_id = report["id"]
+    now = now_iso()
+    with db.conn:
+        existing = get_report(db, report_id)
+        if existing is None:
+            outcome = "new"
+            row = dict(report, version=1, first_seen=now, last_seen=now, last_changed=now)
+        elif existing.get("content_hash") == report.get("content_hash"):
+            outcome = "unchanged"
+            row = dict(existing, last_seen=now, list_title=report.get("list_title"), list_date=report.get("list_date"))
+        else:
+            outcome = "updated"
+            db["report_versions"].upsert({
+                "report_id": report_id, "version": existing.get("version") or 1,
+                "content_hash": existing.get("content_hash"), "title": existing.get("title"),
+                "text": existing.get("text"), "page_meta": existing.get("page_meta"),
+                "warc_file": existing.get("warc_file"), "warc_offset": existing.get("warc_offset"),
+                "warc_length": existing.get("warc_length"), "fetched_at": existing.get("last_changed"),
+                "replaced_at": now,
+            }, pk=("report_id", "version"))
+            row = dict(report, version=(existing.get("version") or 1) + 1,
+                       first_seen=existing.get("first_seen"), last_seen=now, last_changed=now)
+        if outcome != "unchanged" and parsed is not None:
+            row.update(parsed_columns(parsed))
+        db["reports"].upsert(row, pk="id", alter=True)
+        for attachment in attachments:
+            previous = db["attachments"].get(attachment["id"]) if db["attachments"].count_where("id = ?", [attachment["id"]]) else None
+            if previous and previous.get("status") == "ok" and attachment.get("status") != "ok":
+                # A failed re-download never replaces a good archived copy.
+                db["attachments"].update(attachment["id"], {"last_seen": now})
+                continue
+            first_seen = previous.get("first_seen") if previous else now
+            db["attachments"].upsert(dict(attachment, report_id=report_id, first_seen=first_seen, last_seen=now),
+                                     pk="id", alter=True)
+        if outcome != "unchanged" and parsed is not None:
+            write_parse(db, report_id, parsed, in_transaction=True)
+        search.index_report(db, report_id)
+    return outcome
+
+
+def parsed_columns(parsed: dict[str, Any]) -> dict[str, Any]:
+    """The report columns that come from the parser's METRICS.md object."""
+    failed = sum(1 for c in parsed.get("checks") or [] if not c.get("passed", False))
+    columns = {
+        key: parsed.get(key)
+        for key in ("agency", "province", "city", "county", "region", "report_year", "published",
+                    "index_no", "doc_no", "format")
+        if parsed.get(key) is not None
+    }
+    if parsed.get("title"):
+        columns["title"] = parsed["title"]
+    if parsed.get("agency_source"):
+        columns["agency_source"] = parsed["agency_source"]
+    columns["parse_status"] = "failed" if parsed.get("fatal") else "ok"
+    columns["parse_errors"] = json.dumps(parsed.get("errors") or [], ensure_ascii=False)
+    columns["failed_checks"] = failed
+    return columns
+
+
+def write_parse(db: sqlite_utils.Database, report_id: str, parsed: dict[str, Any], in_transaction: bool = False) -> bool:
+    """Replace a report's metrics and checks with a new parse.
+
+    A failed parse never replaces a successful one: returns False and writes nothing then.
+    """
+    def _write() -> bool:
+        existing = get_report(db, report_id)
+        new_failed = bool(parsed.get("fatal"))
+        if existing and existing.get("parse_status") == "ok" and new_failed:
+            return False
+        db["metrics"].delete_where("report_id = ?", [report_id])
+        db["checks"].delete_where("report_id = ?", [report_id])
+        rows = metric_rows(report_id, parsed)
+        if rows:
+            db["metrics"].insert_all(rows, pk=("report_id", "key"), replace=True, alter=True)
+        checks = [
+            {"report_id": report_id, "rule": c.get("rule"), "expected": _as_text(c.get("expected")),
+             "found": _as_text(c.get("found")), "passed": 1 if c.get("passed", False) else 0,
+             "detail": c.get("detail")}
+            for c in parsed.get("checks") or []
+        ]
+        if checks:
+            db["checks"].insert_all(checks, pk=("report_id", "rule"), replace=True, alter=True)
+        if existing:
+            db["reports"].update(report_id, parsed_columns(parsed), alter=True)
+        return True
+
+    if in_transaction:
+        return _write()
+    with db.conn:
+        written = _write()
+        if written:
+            search.index_report(db, report_id)
+        return written
+
+
+def metric_rows(report_id: str, parsed: dict[str, Any]) -> list[dict[str, Any]]:
+    """Long-form metric rows: provenance from parsed['provenance'] when the parser gives it."""
+    provenance = parsed.get("provenance") or {}
+    rows = []
+    for key, value in (parsed.get("metrics") or {}).items():
+        source = provenance.get(key) or {}
+        rows.append({
+            "report_id": report_id, "key": key, "value": value, "unit": source.get("unit"),
+            "section": source.get("section"), "source": source.get("source"),
+            "snippet": source.get("snippet"), "ocr": 1 if source.get("ocr") else 0,
+        })
+    return rows
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
