@@ -1,11 +1,57 @@
-"""nianbao demo (not implemented yet)."""
-HELP = "demo (not implemented yet)"
+"""nianbao demo: serve the bundled mock portals on 127.0.0.1, crawl them, then browse in Datasette."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HELP = "crawl the bundled mock portals (served on 127.0.0.1) into SQLite and serve it with Datasette"
+
+DEMO_SETTINGS = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=1", "LOG_LEVEL=WARNING",
+                 "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
 
 
 def add_arguments(parser):
-    parser.add_argument("rest", nargs="*")
+    parser.add_argument("--db", default="data/demo.db", help="database to crawl into (default data/demo.db)")
+    parser.add_argument("--no-serve", action="store_true", help="stop after the crawl")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--host", default="127.0.0.1")
 
 
-def run(args):
-    print("nianbao demo: not implemented yet")
-    return 2
+def run(args) -> int:
+    from crawler.mockportals import MockPortals
+
+    db = Path(args.db).resolve()
+    with MockPortals() as portals, tempfile.TemporaryDirectory(prefix="nianbao-demo-") as tmp:
+        registry = portals.write_registry(Path(tmp) / "portals.yml")
+        print(f"mock portals: {', '.join(f'{n} {s.base_url}' for n, s in portals.sites.items())}")
+        # The crawl runs in its own process: Twisted's reactor cannot be restarted in this one.
+        command = [sys.executable, "-m", "crawler.cli", "crawl", "--portals", str(registry), "--db", str(db)]
+        for setting in DEMO_SETTINGS:
+            command += ["--set", setting]
+        code = subprocess.call(command)
+        summarize(db)
+        if code != 0:
+            print(f"crawl failed (exit {code})", file=sys.stderr)
+            return code
+        if args.no_serve:
+            return 0
+        from crawler.commands.serve import serve
+
+        print(f"Datasette: http://{args.host}:{args.port}/  (Ctrl-C to stop; mock portals stay up meanwhile)")
+        return serve(db, host=args.host, port=args.port) or 0
+
+
+def summarize(db: Path) -> None:
+    from pipelines import store
+
+    database = store.open_db(db)
+    run = next(iter(database.query("select * from crawl_runs order by id desc limit 1")), None)
+    reports = database["reports"].count
+    if run:
+        print(f"crawl run {run['id']}: {run['requests']} requests, {run['list_pages']} list pages, "
+              f"{run['detail_pages']} detail pages, {run['attachments']} attachments; reports new {run['reports_new']}, "
+              f"updated {run['reports_updated']}, skipped unchanged {run['details_skipped']}; "
+              f"{run['errors']} errors recorded; archive holds {reports} reports")
+    database.close()

@@ -1,0 +1,279 @@
+"""The one spider: walks every portal of the registry through its CMS family adapter.
+
+Generic concerns live here, once: routing list responses to family steps, the hard page cap,
+deduplication, incremental skipping of unchanged reports, fetching attachments (size-capped),
+and turning every failure into a recorded FetchErrorItem while the crawl goes on.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import PurePosixPath
+from typing import Any, Iterable
+from urllib.parse import unquote, urlparse
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+
+from crawler.encoding import detect_encoding
+from crawler.families import all_families
+from crawler.items import AttachmentItem, FetchErrorItem, ListingEntry, ReportItem
+from crawler.registry import Portal, load_portals
+from crawler.report_titles import is_annual_report_title
+
+HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, portals: str | None = None, portal: str | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.portals_file = portals
+        self.only = {p.strip() for p in (portal or "").split(",") if p.strip()}
+        self.families = all_families()
+        self.portals: dict[str, Portal] = {}
+        self.registry_errors = []
+        self.known: dict[str, tuple[str | None, str | None]] = {}
+        self.seen_entries: set[str] = set()
+        self.list_pages: Counter[str] = Counter()
+        self.capped: set[str] = set()
+        self.counts: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.portals_file = spider.portals_file or crawler.settings.get("NIANBAO_PORTALS")
+        portals, errors = load_portals(spider.portals_file, set(spider.families))
+        if spider.only:
+            missing = spider.only - {p.id for p in portals}
+            for portal_id in sorted(missing):
+                spider.logger.error("portal %s is not in the registry (or is invalid)", portal_id)
+            portals = [p for p in portals if p.id in spider.only]
+        spider.portals = {p.id: p for p in portals}
+        spider.registry_errors = errors
+        from pipelines import store
+
+        db = store.open_db(crawler.settings.get("NIANBAO_DB"))
+        spider.known = store.known_listings(db)
+        db.close()
+        spider.attachment_maxsize = crawler.settings.getint("NIANBAO_ATTACHMENT_MAXSIZE")
+        spider.page_maxsize = crawler.settings.getint("NIANBAO_PAGE_MAXSIZE")
+        return spider
+
+    # --- start ---------------------------------------------------------------------------
+    async def start(self):
+        for item in self._start_items():
+            yield item
+
+    def start_requests(self):  # Scrapy < 2.13
+        yield from self._start_items()
+
+    def _start_items(self) -> Iterable[Any]:
+        for error in self.registry_errors:
+            yield FetchErrorItem(portal_id=error.entry, url="", kind="registry", message=str(error), stage="registry")
+        for portal in self.portals.values():
+            family = self.families[portal.family]
+            try:
+                requests = list(family.start(portal))
+            except Exception as exc:  # a broken adapter must not stop other portals
+                yield FetchErrorItem(portal.id, portal.start_urls[0], "adapter", f"{family.name}.start: {exc!r}", stage="list")
+                continue
+            for request in requests:
+                wrapped = self._wrap_list_request(request, portal)
+                if wrapped is not None:
+                    yield wrapped
+
+    # --- list pages ------------------------------------------------------------------------
+    def _wrap_list_request(self, request: scrapy.Request, portal: Portal) -> Any:
+        if self.list_pages[portal.id] >= portal.max_pages:
+            if portal.id not in self.capped:
+                self.capped.add(portal.id)
+                return FetchErrorItem(portal.id, request.url, "page_cap",
+                                      f"stopped after {portal.max_pages} list pages (max_pages)", stage="list")
+            return None
+        self.list_pages[portal.id] += 1
+        meta = dict(request.meta, nianbao_portal=portal.id, nianbao_stage="list",
+                    download_maxsize=self.page_maxsize)
+        return request.replace(callback=self.on_list, errback=self.on_error, meta=meta)
+
+    def on_list(self, response):
+        portal = self.portals[response.meta["nianbao_portal"]]
+        family = self.families[portal.family]
+        self.counts["list_pages"] += 1
+        response = self._decoded(response, portal)
+        step = response.meta.get("nianbao_step", "parse_list")
+        try:
+            outputs = list(getattr(family, step)(response, portal))
+        except Exception as exc:
+            yield FetchErrorItem(portal.id, response.url, "adapter", f"{family.name}.{step}: {exc!r}",
+                                 status=response.status, stage="list")
+            return
+        for output in outputs:
+            if isinstance(output, scrapy.Request):
+                wrapped = self._wrap_list_request(output, portal)
+                if wrapped is not None:
+                    yield wrapped
+            elif isinstance(output, ListingEntry):
+                yield from self._on_entry(output, portal)
+
+    def _on_entry(self, entry: ListingEntry, portal: Portal) -> Iterable[Any]:
+        if entry.url in self.seen_entries:
+            return
+        self.seen_entries.add(entry.url)
+        if not is_annual_report_title(entry.title or ""):
+            self.counts["non_reports"] += 1
+            return
+        if self.known.get(entry.url) == (entry.title, entry.date):
+            self.counts["details_skipped"] += 1
+            return
+        yield scrapy.Request(
+            entry.url, callback=self.on_detail, errback=self.on_error,
+            meta={"nianbao_portal": portal.id, "nianbao_stage": "detail", "nianbao_entry": entry,
+                  "nianbao_archive": True, "download_maxsize": self.attachment_maxsize},
+        )
+
+    # --- detail pages -----------------------------------------------------------------------
+    def on_detail(self, response):
+        portal = self.portals[response.meta["nianbao_portal"]]
+        entry: ListingEntry = response.meta["nianbao_entry"]
+        self.counts["detail_pages"] += 1
+        item = ReportItem(url=entry.url, portal_id=portal.id, listing=entry, fetched_at=utc_now(),
+                          status=response.status, archive=response.meta.get("nianbao_archive_ref"))
+        if not self._is_html(response):
+            # The list links straight to a document: the document is the report.
+            item.attachments.append(self._attachment_from_response(response, response.meta.get("nianbao_archive_ref")))
+            item.title = entry.title
+            yield item
+            return
+        response = self._decoded(response, portal)
+        item.encoding = response.encoding
+        item.html = response.text
+        family = self.families[portal.family]
+        try:
+            page = family.parse_detail(response, entry, portal)
+        except Exception as exc:
+            yield FetchErrorItem(portal.id, response.url, "parse", f"{family.name}.parse_detail: {exc!r}",
+                                 status=response.status, stage="detail")
+            page = {"title": entry.title, "page_meta": {}, "body_html": None, "attachments": []}
+        if page.get("soft_404"):
+            yield FetchErrorItem(portal.id, response.url, "soft_404", "page says it does not exist (soft 404)",
+                                 status=response.status, stage="detail")
+            return
+        item.title = page.get("title") or entry.title
+        item.page_meta = page.get("page_meta") or {}
+        item.body_html = page.get("body_html")
+        pending = []
+        seen = set()
+        for link in page.get("attachments") or []:
+            if link["url"] not in seen:
+                seen.add(link["url"])
+                pending.append(AttachmentItem(url=link["url"], filename=link.get("filename") or _filename(link["url"])))
+        yield from self._next_attachment(item, pending)
+
+    def _next_attachment(self, item: ReportItem, pending: list[AttachmentItem]):
+        if not pending:
+            yield item
+            return
+        attachment = pending[0]
+        yield scrapy.Request(
+            attachment.url, callback=self.on_attachment, errback=self.on_attachment_error, dont_filter=True,
+            meta={"nianbao_portal": item.portal_id, "nianbao_stage": "attachment", "nianbao_item": item,
+                  "nianbao_pending": pending, "nianbao_archive": True, "download_maxsize": self.attachment_maxsize},
+        )
+
+    def on_attachment(self, response):
+        item: ReportItem = response.meta["nianbao_item"]
+        pending: list[AttachmentItem] = response.meta["nianbao_pending"]
+        self.counts["attachments"] += 1
+        fetched = self._attachment_from_response(response, response.meta.get("nianbao_archive_ref"), pending[0])
+        item.attachments.append(fetched)
+        yield from self._next_attachment(item, pending[1:])
+
+    def on_attachment_error(self, failure):
+        request = failure.request
+        item: ReportItem = request.meta["nianbao_item"]
+        pending: list[AttachmentItem] = request.meta["nianbao_pending"]
+        error = self._classify(failure)
+        attachment = pending[0]
+        attachment.status = "oversize" if error.kind == "oversize" else "fetch_error"
+        attachment.error = error.message
+        item.attachments.append(attachment)
+        yield error
+        yield from self._next_attachment(item, pending[1:])
+
+    @staticmethod
+    def _attachment_from_response(response, ref, attachment: AttachmentItem | None = None) -> AttachmentItem:
+        import hashlib
+
+        attachment = attachment or AttachmentItem(url=response.url, filename=_filename(response.url))
+        attachment.body = response.body
+        attachment.size = len(response.body)
+        attachment.content_hash = hashlib.sha256(response.body).hexdigest()
+        attachment.media_type = (response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0] or None
+        attachment.status = "ok"
+        attachment.archive = ref
+        return attachment
+
+    # --- errors --------------------------------------------------------------------------------
+    def on_error(self, failure):
+        yield self._classify(failure)
+
+    def _classify(self, failure) -> FetchErrorItem:
+        request = failure.request
+        portal_id = request.meta.get("nianbao_portal")
+        stage = request.meta.get("nianbao_stage")
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            kind, message = f"http_{status}", f"HTTP {status}"
+        elif failure.check(defer.CancelledError):
+            kind, message = "oversize", f"download cancelled: larger than the size cap ({failure.getErrorMessage()})"
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            kind, message = "timeout", failure.getErrorMessage()
+        elif failure.check(DNSLookupError):
+            kind, message = "dns", failure.getErrorMessage()
+        elif failure.check(ConnectionRefusedError):
+            kind, message = "connection_refused", failure.getErrorMessage()
+        elif failure.check(IgnoreRequest):
+            text = failure.getErrorMessage()
+            kind = "robots" if "robots" in text.lower() else "redirect_loop" if "redirect" in text.lower() else "ignored"
+            message = text
+        else:
+            kind, message = "error", f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        if "maxsize" in message.lower() or "max size" in message.lower():
+            kind = "oversize"
+        self.counts["errors"] += 1
+        return FetchErrorItem(portal_id, request.url, kind, message, status=status, stage=stage)
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _decoded(self, response, portal: Portal):
+        if not isinstance(response, TextResponse) and not self._is_html(response):
+            return response
+        declared = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        encoding = portal.encoding or detect_encoding(response.body, declared)
+        if isinstance(response, TextResponse):
+            return response.replace(encoding=encoding)
+        return HtmlResponse(url=response.url, status=response.status, headers=response.headers, body=response.body,
+                            encoding=encoding, request=response.request, flags=response.flags)
+
+    @staticmethod
+    def _is_html(response) -> bool:
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        if any(t in content_type for t in HTML_TYPES):
+            return True
+        if content_type:
+            return False
+        return response.body[:1024].lstrip().lower().startswith((b"<!doctype", b"<html", b"<?xml", b"<"))
+
+
+def _filename(url: str) -> str:
+    return unquote(PurePosixPath(urlparse(url).path).name) or "attachment"

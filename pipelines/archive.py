@@ -1,0 +1,88 @@
+"""The raw archive: every fetched detail page and attachment, byte for byte as served, in WARC.
+
+One gzip WARC file per crawl run under <archive dir>/; each record's file and offset go to
+SQLite so `nianbao reparse` and the archived-copy route can read one record without scanning.
+A payload seen before (same digest) is written as a revisit record pointing at the first copy.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.items import ArchiveRef
+
+
+def payload_digest(body: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def archive_dir_for(db_path: str | os.PathLike) -> Path:
+    return Path(db_path).resolve().parent / "archive"
+
+
+class WarcArchive:
+    def __init__(self, directory: str | os.PathLike, known: dict[str, ArchiveRef] | None = None):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        self.name = f"nianbao-{stamp}-{os.getpid()}.warc.gz"
+        self.path = self.directory / self.name
+        self._file = None
+        self._writer = None
+        self.known = dict(known or {})  # payload digest -> first record
+        self.new_records: list[tuple[str, str, ArchiveRef]] = []  # (digest, url, ref) for the index
+
+    def _open(self):
+        if self._file is None:
+            self._file = open(self.path, "ab")
+            self._writer = WARCWriter(self._file, gzip=True)
+
+    def write_response(self, url: str, status: int, reason: str, headers: list[tuple[str, str]], body: bytes) -> ArchiveRef:
+        """Archive one response as served; returns where its payload can be read back."""
+        self._open()
+        digest = payload_digest(body)
+        http_headers = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol="HTTP/1.1")
+        offset = self._file.tell()
+        if digest in self.known:
+            first = self.known[digest]
+            record = self._writer.create_revisit_record(url, digest=digest, refers_to_uri=url,
+                                                        refers_to_date=None, http_headers=http_headers)
+            self._writer.write_record(record)
+            self._file.flush()
+            return ArchiveRef(first.warc_file, first.offset, first.length, digest, revisit=True)
+        record = self._writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http_headers)
+        self._writer.write_record(record)
+        self._file.flush()
+        ref = ArchiveRef(self.name, offset, self._file.tell() - offset, digest)
+        self.known[digest] = ref
+        self.new_records.append((digest, url, ref))
+        return ref
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_record(archive_dir: str | os.PathLike, warc_file: str, offset: int) -> tuple[str, dict[str, str], bytes]:
+    """(url, http headers, decoded payload) of the record at offset: content-encoding undone."""
+    path = Path(archive_dir) / warc_file
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        for record in ArchiveIterator(handle):
+            headers = dict(record.http_headers.headers) if record.http_headers else {}
+            return record.rec_headers.get_header("WARC-Target-URI"), headers, record.content_stream().read()
+    raise ValueError(f"no WARC record at {warc_file}:{offset}")
+
+
+def read_payload(archive_dir: str | os.PathLike, warc_file: str, offset: int) -> tuple[dict[str, str], bytes]:
+    _, headers, body = read_record(archive_dir, warc_file, offset)
+    return headers, body
