@@ -1,0 +1,496 @@
+"""Read a 政府信息公开 detail page: title, metadata block, body HTML, attachments, soft-404.
+
+One reader for every family (families override `parse_detail` only for odd layouts). The
+metadata block comes in many shapes — `<td><b>索引号：</b></td><td>…</td>`, 4-column
+`table.xxgk_table`, `<li>索引号：…</li>`, div grids, dl/dt/dd, or one line holding several
+`label: value` pairs — so the page is read as a stream of text chunks in document order and labels
+are recognised in the chunks (REPORT_FORMAT.md §4, PORTALS.md §0.2, §1.5, §2.3, §4).
+
+Result (the DetailPage dict):
+  title        str | None
+  page_meta    {canonical key: str}; dates as ISO YYYY-MM-DD; empty / "无" values left out
+  body_html    the main content container as HTML, or None
+  attachments  [{"url": absolute URL, "filename": str}], document order, unique by URL
+  soft_404     True for a short 200 page that says the page does not exist
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from posixpath import basename
+from typing import Any, Iterator
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+import opencc
+from lxml import etree
+
+from crawler.items import ListingEntry
+
+ATTACHMENT_EXTENSIONS = (
+    ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".rtf", ".zip", ".rar", ".7z", ".ofd", ".ceb",
+)
+
+# (canonical key, rank, label); the lowest rank seen on a page wins for its key.
+_LABELS: list[tuple[str, int, str]] = [
+    ("title", 0, "标题"), ("title", 0, "信息名称"), ("title", 1, "文件名称"), ("title", 1, "名称"),
+    ("index_no", 0, "索引号"), ("index_no", 0, "信息索取号"), ("index_no", 1, "索取号"),
+    ("publisher", 0, "发布机构"), ("publisher", 1, "发布单位"), ("publisher", 1, "发文机关"),
+    ("publisher", 1, "发文机构"), ("publisher", 1, "发文单位"), ("publisher", 1, "制发机关"),
+    ("publisher", 2, "所属机构"), ("publisher", 3, "责任部门"),
+    ("source", 0, "信息来源"), ("source", 0, "来源"), ("source", 0, "文章来源"),
+    ("written", 0, "生成日期"), ("written", 0, "成文日期"), ("written", 0, "产生日期"), ("written", 1, "印发日期"),
+    ("published", 0, "发布日期"), ("published", 0, "发布时间"), ("published", 1, "发文日期"),
+    ("published", 1, "公开日期"), ("published", 3, "日期"), ("published", 3, "时间"),
+    ("doc_no", 0, "文号"), ("doc_no", 0, "发文字号"), ("doc_no", 0, "发布文号"), ("doc_no", 0, "文件编号"),
+    ("doc_no", 0, "发文文号"),
+    ("category", 0, "主题分类"), ("category", 1, "信息分类"), ("category", 1, "信息类别"),
+    ("category", 2, "组配分类"), ("category", 3, "体裁分类"), ("category", 3, "目录分类"), ("category", 4, "分类"),
+    ("disclosure_method", 0, "公开方式"), ("disclosure_scope", 0, "公开范围"), ("disclosure_period", 0, "公开时限"),
+    ("validity", 0, "有效性"), ("validity", 1, "时效"),
+    ("keywords", 0, "关键词"), ("keywords", 0, "关键字"), ("keywords", 0, "主题词"),
+]
+# Labels we do not keep but must recognise, so that their values never leak into a neighbour's.
+_IGNORED_LABELS = [
+    "统一编号", "内容概述", "公开属性", "公开形式", "浏览次数", "访问次数", "点击数", "阅读次数", "字体", "字号",
+    "作者", "发布人", "责任编辑", "编辑", "文件下载", "附件", "信息类型", "有效期", "失效日期", "废止日期",
+    "主题导航", "服务对象", "打印", "分享到",
+]
+# Short generic labels only count with a colon or alone in their cell (else "时间安排…" would match).
+_WEAK_LABELS = {"日期", "时间", "分类", "来源", "名称", "标题", "编辑", "作者", "附件", "字体", "字号", "打印", "时效"}
+_DATE_KEYS = {"written", "published"}
+_EMPTY_VALUES = {"", "无", "暂无", "-", "--", "—", "/", "／", "null", "none"}
+
+# Metadata read from <meta name=…> tags: (key, rank) — a visible label of better rank wins.
+_META_TAGS = {"pubdate": ("published", 2), "contentsource": ("source", 5), "keywords": ("keywords", 5)}
+
+_BODY_SELECTORS = [
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' trs_editor_view ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
+    "//*[@id='UCAP-CONTENT' or contains(concat(' ', normalize-space(@class), ' '), ' UCAP-CONTENT ')]",
+    "//ucapcontent",
+    "//*[@id='zoom' or @id='Zoom' or @id='zoomcon']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' xxgk_content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' Article_content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' main-txt ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' artile_zw ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' news_cont_d_wrap ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' articleBox ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' tyxxy_main ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' m-txt-article ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' newscontnet ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' j-fontContent ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' ewb-article-detail ')]",
+    "//*[@id='content' or @id='Content']",
+]
+_HEADING_XPATH = (
+    "//h1 | //*[contains(concat(' ', normalize-space(@class), ' '), ' title ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' article-title ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' detail-title ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' article_title ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' xxgk_title ') or @id='title']"
+)
+_ATTACHMENT_BLOCKS_XPATH = (
+    "//p[contains(concat(' ', normalize-space(@class), ' '), ' insertfileTag ')]//a"
+    " | //*[contains(@class, 'article_attachment') or contains(@class, 'attachment') or contains(@class, 'fujian')"
+    " or contains(@id, 'fujian') or contains(@id, 'attachment')]//a"
+)
+_FLAGGED_ANCHORS_XPATH = "//a[@appendix='true' or @data-appendix='true' or @needdownload='true']"
+
+_SKIP_TAGS = {"script", "style", "noscript", "head", "title", "select", "option", "textarea", "template"}
+_SPACE = re.compile(r"[\s\u3000\u00a0\u200b]+")
+_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_UNKNOWN_LABEL_AFTER = re.compile(r"\s+[^\s:：|]{2,8}\s*[:：]")
+_LEAD_JUNK = re.compile(r"^[\s•·●◆■▪【\[|｜]+")
+_VALUE_TRIM = "\t\n\r \u3000\u00a0|｜:：;；,，】]"
+_BEFORE_INLINE_LABEL = set(" \t\u3000\u00a0|｜;；】])")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_CONTENT_MARKERS = re.compile(
+    r"<meta[^>]*name\s*=\s*[\"']?ContentStart[^>]*>(?P<body>.*?)<meta[^>]*name\s*=\s*[\"']?ContentEnd", re.I | re.S
+)
+_JS_ANCHOR = re.compile(r"<a\b([^>]*?)>", re.I)
+_JS_ATTRIBUTE = re.compile(r"([\w-]+)\s*=\s*\\?([\"'])(.*?)\\?\2")
+_SOFT_404 = re.compile(
+    r"页面不存在|页面找不到|找不到(该|您要访问的|您所访问的|所访问的)?页面|页面已(被)?删除|不存在或已(被)?删除|"
+    r"您访问的页面|无法找到该页|(?<!\d)404(?!\d)|not\s+found",
+    re.I,
+)
+SOFT_404_MAX_TEXT = 1500  # visible characters; real 404 shells are short, reports are not
+_TITLE_SUFFIX = re.compile(r"\s*[_|｜—-]+\s*[^_|｜—-]*$")
+
+
+@lru_cache(maxsize=1)
+def _simplified_to_traditional() -> list[opencc.OpenCC]:
+    return [opencc.OpenCC(config) for config in ("s2t", "s2tw", "s2hk")]
+
+
+def _label_pattern(label: str) -> str:
+    """Regex for one label: any character may be traditional, padded with spaces or U+3000."""
+    parts = []
+    for char in label:
+        variants = {char} | {converter.convert(char) for converter in _simplified_to_traditional()}
+        parts.append("[" + "".join(sorted(variants)) + "]" if len(variants) > 1 else re.escape(char))
+    return r"[\s\u3000\u00a0]*".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _label_regex() -> tuple[re.Pattern, dict[str, tuple[str | None, int]]]:
+    by_label: dict[str, tuple[str | None, int]] = {label: (key, rank) for key, rank, label in _LABELS}
+    for label in _IGNORED_LABELS:
+        by_label.setdefault(label, (None, 99))
+    ordered = sorted(by_label, key=len, reverse=True)
+    groups = "|".join(f"(?P<L{i}>{_label_pattern(label)})" for i, label in enumerate(ordered))
+    regex = re.compile(rf"(?:{groups})[\s\u3000\u00a0]*(?P<colon>[:：])?")
+    index = {f"L{i}": label for i, label in enumerate(ordered)}
+    return regex, {name: (label, *by_label[label]) for name, label in index.items()}
+
+
+@dataclass
+class _Chunk:
+    text: str
+    owner: Any  # the element whose text (or child's tail) this is
+
+
+@dataclass
+class _LabelHit:
+    label: str
+    key: str | None
+    rank: int
+    start: int
+    end: int
+
+
+def _collapse(text: str | None) -> str:
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def iso_date(value: str | None) -> str | None:
+    """The first date in `value` as YYYY-MM-DD (2018年02月07日, 2024-01-31 15:30:49, 2021/01/29)."""
+    match = _DATE.search(value or "")
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 1990 <= year <= 2100):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+# --- parsing ---------------------------------------------------------------------------
+def _parse(html: str):
+    html = _XML_DECLARATION.sub("", html or "", count=1)
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _class_has(element, name: str) -> bool:
+    return name in (element.get("class") or "").split()
+
+
+def _find_body_container(tree):
+    for xpath in _BODY_SELECTORS:
+        for element in tree.xpath(xpath):
+            if _collapse(element.text_content()) or len(element):
+                return element
+    return None
+
+
+def _largest_text_block(tree):
+    """Fallback: the block whose own paragraphs hold the most text."""
+    best, best_size = None, 0
+    for element in tree.iter("div", "td", "article", "section"):
+        size = len(_collapse(element.text))
+        for child in element:
+            if child.tag in ("p", "br", "span", "font", "strong", "table") or (child.tag == "div" and len(child) == 0):
+                size += len(_collapse(child.text_content()))
+            size += len(_collapse(child.tail))
+        if size > best_size:
+            best, best_size = element, size
+    return best
+
+
+def _iter_chunks(element, skip) -> Iterator[_Chunk]:
+    """Text of the page in document order, one chunk per text node line, skipping `skip` subtrees."""
+    def pieces(text, owner):
+        for line in (text or "").splitlines():
+            if line.strip():
+                yield _Chunk(line, owner)
+
+    stack = [(element, False)]
+    while stack:
+        node, tail_only = stack.pop()
+        if tail_only:
+            yield from pieces(node.tail, node.getparent())
+            continue
+        if node.tail is not None and node.getparent() is not None:
+            stack.append((node, True))
+        if not isinstance(node.tag, str) or node.tag.lower() in _SKIP_TAGS or node in skip:
+            continue
+        yield from pieces(node.text, node)
+        for child in reversed(node):
+            stack.append((child, False))
+
+
+def _depth_to(element, ancestor) -> int:
+    depth = 0
+    while element is not None and element is not ancestor:
+        element = element.getparent()
+        depth += 1
+    return depth if element is ancestor else 1_000
+
+
+def _close(label_owner, value_owner, max_depth: int = 3) -> bool:
+    """The value's text sits near the label's (same row, cell pair, dt/dd, or sibling divs)."""
+    ancestors = []
+    node = label_owner
+    while node is not None and len(ancestors) <= max_depth:
+        ancestors.append(node)
+        node = node.getparent()
+    for depth, ancestor in enumerate(ancestors):
+        if _depth_to(value_owner, ancestor) <= max_depth:
+            return depth <= max_depth
+    return False
+
+
+def _label_hits(text: str) -> list[_LabelHit]:
+    regex, names = _label_regex()
+    lead = len(_LEAD_JUNK.match(text).group(0)) if _LEAD_JUNK.match(text) else 0
+    hits: list[_LabelHit] = []
+    for match in regex.finditer(text):
+        name = next(n for n, v in match.groupdict().items() if v is not None and n != "colon")
+        label, key, rank = names[name]
+        has_colon = match.group("colon") is not None
+        rest = text[match.end():]
+        if match.start() == lead:
+            alone = not rest.strip()
+            spaced = bool(rest) and rest[0] in " \t\u3000\u00a0|｜"
+            if not (has_colon or alone or (spaced and label not in _WEAK_LABELS)):
+                continue
+        elif not (has_colon and text[match.start() - 1] in _BEFORE_INLINE_LABEL):
+            continue
+        hits.append(_LabelHit(label, key, rank, match.start(), match.end()))
+    return hits
+
+
+def _clean_value(key: str, raw: str) -> str | None:
+    cut = _UNKNOWN_LABEL_AFTER.search(raw)
+    value = _collapse(raw[: cut.start()] if cut else raw).strip(_VALUE_TRIM).strip()
+    if value.lower() in _EMPTY_VALUES:
+        return None
+    if key in _DATE_KEYS:
+        return iso_date(value)
+    if key == "index_no":
+        return value.split(" ")[0]
+    return value
+
+
+class _MetaCollector:
+    def __init__(self):
+        self.best: dict[str, tuple[int, str]] = {}
+
+    def offer(self, key: str | None, rank: int, raw: str) -> None:
+        if key is None:
+            return
+        value = _clean_value(key, raw)
+        if value is None:
+            return
+        if key not in self.best or rank < self.best[key][0]:
+            self.best[key] = (rank, value)
+
+    def result(self) -> dict[str, str]:
+        meta = {key: value for key, (_, value) in self.best.items()}
+        if "publisher" not in meta and "source" in meta:
+            meta["publisher"] = meta.pop("source")  # 来源 names the publisher when nothing else does
+        return meta
+
+
+def _read_page_meta(tree, body) -> dict[str, str]:
+    collector = _MetaCollector()
+    for element in tree.iter("meta"):
+        name = (element.get("name") or "").strip().lower()
+        if name in _META_TAGS:
+            key, rank = _META_TAGS[name]
+            collector.offer(key, rank, element.get("content") or "")
+    skip = {body} if body is not None else set()
+    pending: tuple[_LabelHit, Any] | None = None
+    for chunk in _iter_chunks(tree, skip):
+        hits = _label_hits(chunk.text)
+        if pending is not None:
+            label_hit, label_owner = pending
+            before = chunk.text[: hits[0].start] if hits else chunk.text
+            if before.strip() and len(before.strip()) <= 120 and _close(label_owner, chunk.owner):
+                collector.offer(label_hit.key, label_hit.rank, before)
+            pending = None
+        for position, hit in enumerate(hits):
+            following = hits[position + 1].start if position + 1 < len(hits) else len(chunk.text)
+            value = chunk.text[hit.end:following]
+            if value.strip(_VALUE_TRIM):
+                collector.offer(hit.key, hit.rank, value)
+            elif position + 1 == len(hits):
+                pending = (hit, chunk.owner)
+    return collector.result()
+
+
+def _meta_content(tree, name: str) -> str | None:
+    for element in tree.iter("meta"):
+        if (element.get("name") or "").strip().lower() == name.lower():
+            value = _collapse(element.get("content"))
+            if value:
+                return value
+    return None
+
+
+def _read_title(tree, page_meta: dict[str, str], body, entry: ListingEntry | None) -> str | None:
+    title = _meta_content(tree, "ArticleTitle") or page_meta.get("title")
+    if title:
+        return title
+    # Headings after the body container belong to sidebars and related-links boxes.
+    order = {element: position for position, element in enumerate(tree.iter())}
+    body_position = order.get(body, len(order))
+    for heading in tree.xpath(_HEADING_XPATH):
+        if order.get(heading, 0) > body_position:
+            continue
+        text = _collapse(heading.text_content())
+        if len(text) >= 6:
+            return text
+    if entry is not None and entry.title:
+        return _collapse(entry.title)
+    page_title = tree.find(".//title")
+    if page_title is not None and _collapse(page_title.text_content()):
+        return _TITLE_SUFFIX.sub("", _collapse(page_title.text_content())) or None
+    return None
+
+
+# --- attachments -----------------------------------------------------------------------
+def _has_attachment_extension(href: str) -> bool:
+    parts = urlsplit(href)
+    if unquote(parts.path).lower().endswith(ATTACHMENT_EXTENSIONS):
+        return True
+    return any(value.lower().endswith(ATTACHMENT_EXTENSIONS) for _, value in parse_qsl(parts.query))
+
+
+def _filename(absolute: str, download: str | None, title: str | None) -> str:
+    for candidate in (download, title):
+        candidate = _collapse(candidate)
+        if candidate and candidate.lower().endswith(ATTACHMENT_EXTENSIONS):
+            return candidate
+    parts = urlsplit(absolute)
+    name = unquote(basename(parts.path))
+    if not name.lower().endswith(ATTACHMENT_EXTENSIONS):
+        for _, value in parse_qsl(parts.query):
+            if value.lower().endswith(ATTACHMENT_EXTENSIONS):
+                return basename(value)
+    return name or absolute
+
+
+class _AttachmentList:
+    def __init__(self, page_url: str):
+        self.page_url = page_url
+        self.found: dict[str, dict[str, str]] = {}
+
+    def add(self, href: str | None, download: str | None = None, title: str | None = None,
+            require_extension: bool = True) -> None:
+        href = (href or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            return
+        if require_extension and not _has_attachment_extension(href):
+            return
+        absolute = urlunsplit(urlsplit(urljoin(self.page_url, href))._replace(fragment=""))
+        if absolute == self.page_url or absolute in self.found:
+            return
+        self.found[absolute] = {"url": absolute, "filename": _filename(absolute, download, title)}
+
+    def add_anchor(self, anchor, require_extension: bool = True) -> None:
+        self.add(anchor.get("href"), anchor.get("download"), anchor.get("title"), require_extension)
+
+
+def _read_attachments(tree, body, page_url: str) -> list[dict[str, str]]:
+    attachments = _AttachmentList(page_url)
+    scopes = []
+    if body is not None:
+        scopes.append(body)
+        parent = body.getparent()
+        if parent is not None and parent.tag not in ("body", "html"):
+            scopes.append(parent)
+    for scope in scopes:
+        for anchor in scope.iter("a"):
+            attachments.add_anchor(anchor)
+    for anchor in tree.xpath(_FLAGGED_ANCHORS_XPATH):
+        attachments.add_anchor(anchor, require_extension=False)
+    for anchor in tree.xpath(_ATTACHMENT_BLOCKS_XPATH):
+        attachments.add_anchor(anchor)
+    # Links that exist only inside JavaScript strings (var rel_appendix = '<a href=…>'; var att = …).
+    for script in tree.iter("script"):
+        for match in _JS_ANCHOR.finditer(script.text or ""):
+            attributes = {name.lower(): value for name, _, value in _JS_ATTRIBUTE.findall(match.group(1))}
+            attachments.add(attributes.get("href"), attributes.get("download"), attributes.get("title"))
+    return list(attachments.found.values())
+
+
+# --- body and soft 404 -----------------------------------------------------------------
+def _body_html(html: str, body) -> str | None:
+    marked = _CONTENT_MARKERS.search(html)
+    if marked and marked.group("body").strip():
+        return marked.group("body").strip()
+    if body is None:
+        return None
+    return lxml.html.tostring(body, encoding="unicode", with_tail=False)
+
+
+def _marker_container(tree):
+    """The element holding a <meta name=ContentStart> marker, when the page uses the markers."""
+    for element in tree.iter("meta"):
+        if (element.get("name") or "").lower() == "contentstart" and element.getparent() is not None:
+            parent = element.getparent()
+            if parent.tag not in ("head", "html"):
+                return parent
+    return None
+
+
+def _visible_text(tree) -> str:
+    return _collapse(" ".join(chunk.text for chunk in _iter_chunks(tree, set())))
+
+
+def _is_soft_404(tree, body) -> bool:
+    text = _visible_text(tree)
+    if len(text) > SOFT_404_MAX_TEXT:
+        return False
+    if body is not None and len(_collapse(body.text_content())) > 200:
+        return False
+    title = tree.find(".//title")
+    heading = _collapse(title.text_content()) if title is not None else ""
+    return bool(_SOFT_404.search(text) or _SOFT_404.search(heading))
+
+
+# --- entry points ----------------------------------------------------------------------
+def read_detail_html(html: str, url: str, entry: ListingEntry | None = None) -> dict[str, Any]:
+    """The DetailPage dict (see module docstring) for one page's decoded HTML."""
+    tree = _parse(html)
+    if tree is None:
+        return {"title": entry.title if entry else None, "page_meta": {}, "body_html": None,
+                "attachments": [], "soft_404": True}
+    body = _marker_container(tree)
+    if body is None:
+        body = _find_body_container(tree)
+    if body is None:
+        body = _largest_text_block(tree)
+    page_meta = _read_page_meta(tree, body)
+    return {
+        "title": _read_title(tree, page_meta, body, entry),
+        "page_meta": page_meta,
+        "body_html": _body_html(html, body),
+        "attachments": _read_attachments(tree, body, url),
+        "soft_404": _is_soft_404(tree, body),
+    }
+
+
+def read_detail_page(response, entry: ListingEntry | None = None) -> dict[str, Any]:
+    """read_detail_html on a Scrapy TextResponse (already re-decoded by crawler.encoding)."""
+    return read_detail_html(response.text, response.url, entry)
