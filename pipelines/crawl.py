@@ -10,7 +10,7 @@ from typing import Any
 from crawler.items import AttachmentItem, FetchErrorItem, ReportItem
 from pipelines import documents, store
 from pipelines.parse import parse_report
-from pipelines.text import html_to_text
+from pipelines.normalize import html_to_text
 
 
 class DocumentsPipeline:
