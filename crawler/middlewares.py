@@ -44,14 +44,14 @@ class RawArchiveMiddleware:
             self.archive = WarcArchive(self.archive_dir, known)
         return self.archive
 
-    def process_response(self, request, response, spider):
+    def process_response(self, request, response):
         if request.meta.get("nianbao_archive") and 200 <= response.status < 300:
             headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()]
             ref = self._ensure_archive().write_response(response.url, response.status, "", headers, response.body)
             request.meta["nianbao_archive_ref"] = ref
         return response
 
-    def spider_closed(self, spider):
+    def spider_closed(self):
         if self.archive is None:
             return
         self.archive.close()

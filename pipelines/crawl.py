@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from scrapy.settings import SETTINGS_PRIORITIES
+
 from crawler.items import AttachmentItem, FetchErrorItem, ReportItem
 from pipelines import documents, store
 from pipelines.parse import parse_report
@@ -137,7 +139,9 @@ class StorePipeline:
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.db = store.open_db(self.db_path)
-        overrides = {k: v for k, v in self.crawler.settings.copy_to_dict().items() if k.startswith(("NIANBAO_", "DOWNLOAD_", "CONCURRENT_", "AUTOTHROTTLE_", "ROBOTSTXT", "RETRY_"))}
+        settings = self.crawler.settings
+        # Only what this run set explicitly (--set, the CLI): enough to tell runs apart.
+        overrides = {k: settings[k] for k in settings if settings.getpriority(k) >= SETTINGS_PRIORITIES["cmdline"]}
         self.run_id = store.start_run(self.db, overrides)
         store.upsert_portals(self.db, [p.as_row() for p in spider.portals.values()])
 
