@@ -1,0 +1,105 @@
+"""Recrawls: a changed list entry is fetched again and a changed report archived as a new version;
+bad registry entries and broken portals are recorded while the other portals are crawled."""
+from __future__ import annotations
+
+import pytest
+import sqlite_utils
+
+from crawler.mockportals import MockSite
+from tests.crawl_helpers import path_of, run_crawl, write_registry
+
+LIST_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body>
+<div class="nav">首页 &gt; 政务公开 &gt; 政府信息公开年报</div>
+<ul class="list">
+{rows}
+</ul></body></html>"""
+ROW = '<li><a href="{href}" title="{title}">{title}</a><span>{date}</span></li>'
+DETAIL = """<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="ArticleTitle" content="{title}">
+<meta name="PubDate" content="{date} 09:00:00"></head><body>
+<table class="xxgk_table"><tr><td>索引号：</td><td>{index}</td><td>发布机构：</td><td>临沂市科学技术局</td></tr></table>
+<div id="zoom"><p>{body}</p></div></body></html>"""
+
+REPORTS = {
+    "2020.html": ("临沂市科学技术局2020年政府信息公开工作年度报告", "2021-01-20", "2021年，本机关主动公开政府信息120条。"),
+    "2021.html": ("临沂市科学技术局2021年政府信息公开工作年度报告", "2022-01-21", "2021年，本机关主动公开政府信息135条。"),
+}
+
+
+def build_site(root, reports):
+    site_dir = root / "site" / "nb"
+    site_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for number, (name, (title, date, body)) in enumerate(sorted(reports.items()), start=1):
+        rows.append(ROW.format(href=name, title=title, date=date))
+        (site_dir / name).write_text(
+            DETAIL.format(title=title, date=date, index=f"11371300MB28/{date[:4]}-0000{number}", body=body),
+            encoding="utf-8")
+    (site_dir / "index.html").write_text(LIST_PAGE.format(rows="\n".join(rows)), encoding="utf-8")
+
+
+def entry(site, portal_id="linyi-kjj", family="generic"):
+    return {"id": portal_id, "name": "临沂市科学技术局 政府信息公开年报", "province": "山东省", "city": "临沂市",
+            "county": None, "region_code": "371300", "department": "科技局", "family": family,
+            "start_urls": [f"{site.base_url}/nb/index.html"]}
+
+
+@pytest.fixture
+def portal(tmp_path):
+    build_site(tmp_path / "portal", REPORTS)
+    (tmp_path / "portal" / "portal.yml").write_text("portals: []\n", encoding="utf-8")
+    site = MockSite(tmp_path / "portal").start()
+    yield site
+    site.stop()
+
+
+def test_changed_entry_refetched_and_new_version_kept(portal, tmp_path):
+    registry = write_registry(tmp_path / "portals.yml", [entry(portal)])
+    db_path = tmp_path / "reports.db"
+    run_crawl(registry, db_path)
+    db = sqlite_utils.Database(db_path)
+    assert db["reports"].count == 2
+    before = {path_of(r["url"]): r for r in db.query("select * from reports")}
+
+    changed = dict(REPORTS)
+    changed["2021.html"] = (REPORTS["2021.html"][0], "2022-02-08", "（修订）2021年，本机关主动公开政府信息136条。")
+    build_site(tmp_path / "portal", changed)
+    portal.reset_log()
+    run_crawl(registry, db_path)
+
+    requested = portal.requested()
+    assert "/nb/2021.html" in requested and "/nb/2020.html" not in requested
+    after = {path_of(r["url"]): r for r in db.query("select * from reports")}
+    assert after["/nb/2020.html"] == before["/nb/2020.html"]
+    new = after["/nb/2021.html"]
+    assert new["version"] == 2 and new["content_hash"] != before["/nb/2021.html"]["content_hash"]
+    assert "136条" in new["text"]
+    versions = list(db.query("select * from report_versions where report_id = ?", [new["id"]]))
+    assert len(versions) == 1 and versions[0]["version"] == 1 and "135条" in versions[0]["text"]
+    run = next(db.query("select * from crawl_runs order by id desc limit 1"))
+    assert run["reports_updated"] == 1 and run["details_skipped"] == 1
+
+
+def test_changed_date_same_content_adds_no_version(portal, tmp_path):
+    registry = write_registry(tmp_path / "portals.yml", [entry(portal)])
+    db_path = tmp_path / "reports.db"
+    run_crawl(registry, db_path)
+    changed = dict(REPORTS)
+    title, _, body = REPORTS["2020.html"]
+    changed["2020.html"] = (title, "2021-01-20", body)  # same content and date: nothing to refetch
+    build_site(tmp_path / "portal", changed)
+    run_crawl(registry, db_path)
+    db = sqlite_utils.Database(db_path)
+    assert db["report_versions"].count == 0
+
+
+def test_bad_registry_entry_and_dead_portal_recorded_others_crawled(portal, tmp_path):
+    bad_family = dict(entry(portal, "broken-family"), family="no-such-cms")
+    dead = dict(entry(portal, "dead-portal"), start_urls=["http://127.0.0.1:9/nb/index.html"])
+    registry = write_registry(tmp_path / "portals.yml", [bad_family, dead, entry(portal)])
+    db_path = tmp_path / "reports.db"
+    run_crawl(registry, db_path)
+    db = sqlite_utils.Database(db_path)
+    assert db["reports"].count == 2
+    errors = list(db.query("select portal_id, kind, message from fetch_errors"))
+    assert any(e["portal_id"] == "broken-family" and e["kind"] == "registry" and "family" in e["message"] for e in errors)
+    assert any(e["portal_id"] == "dead-portal" and e["kind"] in ("connection_refused", "error") for e in errors)
