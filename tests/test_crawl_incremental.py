@@ -85,11 +85,15 @@ def test_changed_date_same_content_adds_no_version(portal, tmp_path):
     run_crawl(registry, db_path)
     changed = dict(REPORTS)
     title, _, body = REPORTS["2020.html"]
-    changed["2020.html"] = (title, "2021-01-20", body)  # same content and date: nothing to refetch
+    changed["2020.html"] = (title, "2021-01-25", body)  # the list shows a new date, the text is the same
     build_site(tmp_path / "portal", changed)
+    portal.reset_log()
     run_crawl(registry, db_path)
+    assert "/nb/2020.html" in portal.requested()
     db = sqlite_utils.Database(db_path)
     assert db["report_versions"].count == 0
+    row = next(db.query("select * from reports where url like '%2020.html'"))
+    assert row["version"] == 1 and row["list_date"] == "2021-01-25"
 
 
 def test_bad_registry_entry_and_dead_portal_recorded_others_crawled(portal, tmp_path):
