@@ -107,3 +107,45 @@ def test_bad_registry_entry_and_dead_portal_recorded_others_crawled(portal, tmp_
     errors = list(db.query("select portal_id, kind, message from fetch_errors"))
     assert any(e["portal_id"] == "broken-family" and e["kind"] == "registry" and "family" in e["message"] for e in errors)
     assert any(e["portal_id"] == "dead-portal" and e["kind"] in ("connection_refused", "error") for e in errors)
+
+
+HOSTILE_HANDLER = '''
+from crawler.mockportals import MockResponse
+
+
+def handle(request):
+    if request.path == "/nb/loop.html":
+        return MockResponse(302, b"", {"Location": "/nb/loop.html?again=1" if not request.query else "/nb/loop.html"})
+    if request.path == "/nb/big.pdf":
+        return MockResponse(200, b"%PDF-1.4\\n" + b"0" * 300_000, {"Content-Type": "application/pdf"})
+    return None
+'''
+
+
+def test_oversize_attachment_and_redirect_loop_recorded(tmp_path):
+    root = tmp_path / "hostile"
+    reports = dict(REPORTS)
+    build_site(root, reports)
+    page = root / "site" / "nb" / "2021.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</p></div>", '</p><p>附件：<a href="big.pdf">2021年度报告全文.pdf</a></p></div>'), encoding="utf-8")
+    index = root / "site" / "nb" / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace(
+        "</ul>", '<li><a href="loop.html" title="临沂市科学技术局2019年政府信息公开工作年度报告">2019年报</a><span>2020-01-10</span></li></ul>'),
+        encoding="utf-8")
+    (root / "site.py").write_text(HOSTILE_HANDLER, encoding="utf-8")
+    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
+    site = MockSite(root).start()
+    try:
+        registry = write_registry(tmp_path / "portals.yml", [entry(site)])
+        db_path = tmp_path / "reports.db"
+        run_crawl(registry, db_path, "--set", "NIANBAO_ATTACHMENT_MAXSIZE=100000", "--set", "REDIRECT_MAX_TIMES=3")
+    finally:
+        site.stop()
+    db = sqlite_utils.Database(db_path)
+    assert db["reports"].count == 2
+    attachment = next(db.query("select * from attachments"))
+    assert attachment["status"] == "oversize" and attachment["filename"] == "2021年度报告全文.pdf"
+    kinds = {(path_of(e["url"]), e["kind"]) for e in db.query("select * from fetch_errors")}
+    assert ("/nb/big.pdf", "oversize") in kinds
+    assert any(kind == "redirect_loop" and path.startswith("/nb/loop.html") for path, kind in kinds)
