@@ -1,0 +1,270 @@
+"""Hanweb 大汉 JCMS columns (the classic "jpage" list; see shared/PORTALS.md §2).
+
+A column page `/col/col{COLID}/index.html` carries its first group of rows inline, as XML in a
+`<script type="text/xml"><datastore>…<recordset><record><![CDATA[<li>…]]></record>…`, next to
+`var param_{unitid}={…}` and `$('#{unitid}').jpage({totalRecord:N, perPage:P, …})`. Later groups
+(three pages each) come from a POST to `/module/web/jpage/dataproxy.jsp?startrecord=S&endrecord=E
+&perpage=P`, which wants the column's own columnid/unitid/webid, an XMLHttpRequest header and a
+Referer. Groups after the first repeat the previous group's last row, so rows are deduplicated.
+Detail pages are `/art/YYYY/M/D/art_{COLID}_{ID}.html` with a `table.xxgk_table` and the body
+inside `#zoom` between the ContentStart / ContentEnd markers.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Iterable
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+
+from crawler.detail import iso_date as detail_date
+from crawler.detail import read_detail_page
+from crawler.families.base import Family
+from crawler.items import ListingEntry
+
+if TYPE_CHECKING:
+    from crawler.registry import Portal
+
+DEFAULT_PROXY = "/module/web/jpage/dataproxy.jsp"
+DEFAULT_GROUP_PAGES = 3  # jpage's groupSize: one dataproxy answer holds three pages
+# The form fields jpage posts, in its order, with the values it uses when the page names none.
+FORM_DEFAULTS = {
+    "col": "1",
+    "appid": "1",
+    "webid": "1",
+    "path": "/",
+    "columnid": "",
+    "sourceContentType": "1",
+    "unitid": "",
+    "webname": "",
+    "permissiontype": "0",
+}
+# Keys of the page's param object that are paging state, not column identity.
+NOT_FORM_KEYS = {"page", "startrecord", "endrecord", "perpage", "pagenum", "uid"}
+
+XML_SCRIPT = re.compile(r"<script[^>]*type\s*=\s*['\"]?text/xml['\"]?[^>]*>(.*?)</script>", re.S | re.I)
+ELEMENT_ID = re.compile(r"""\bid\s*=\s*['"]?([\w-]+)['"]?[^<>]*>\s*$""")
+RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
+NEXTGROUP_HREF = re.compile(r"<nextgroup>.*?href\s*=\s*['\"]([^'\"]+)['\"]", re.S | re.I)
+TOTAL_RECORD_XML = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
+PARAM_VAR = re.compile(r"var\s+param_([\w-]+)\s*=\s*\{(.*?)\}", re.S)
+JPAGE_CALL = re.compile(r"""\$\(\s*['"]#([\w-]+)['"]\s*\)\s*\.jpage\(\s*\{(.*?)\}\s*\)""", re.S)
+JS_PAIR = re.compile(r"""['"]?(\w+)['"]?\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,}\s]+))""")
+COLUMN_ID_IN_URL = re.compile(r"/col/col(\d+)/")
+ART_DATE_IN_URL = re.compile(r"/art/(\d{4})/(\d{1,2})/(\d{1,2})/")
+TRUNCATION = re.compile(r"(?:\.{2,}|…+|。{3,})\s*$")
+LABEL_PADDING = re.compile(r"[\s\u3000\u00a0:：]+")
+# The labels of the 4-column `table.xxgk_table` (PORTALS.md §2.3) and their page_meta keys.
+XXGK_TABLE_LABELS = {
+    "索引号": "index_no", "信息索取号": "index_no", "发布机构": "publisher", "发布日期": "published",
+    "生成日期": "written", "成文日期": "written", "标题": "title", "文号": "doc_no", "文件编号": "doc_no",
+    "主题分类": "category", "组配分类": "category", "主题词": "keywords", "有效性": "validity",
+    "公开方式": "disclosure_method", "公开范围": "disclosure_scope", "公开时限": "disclosure_period",
+}
+DATE_KEYS = {"published", "written"}
+
+
+def js_object_pairs(text: str) -> dict[str, str]:
+    """The key/value pairs of a flat JavaScript object literal body (`a:1,b:'x'`)."""
+    pairs = {}
+    for key, single, double, bare in JS_PAIR.findall(text):
+        pairs[key] = single or double or bare
+    return pairs
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parse_record(fragment: str, base_url: str) -> ListingEntry | None:
+    """One `<record>` CDATA fragment (an `<li>` or a `<tr>`) → a listing entry."""
+    markup = fragment.strip()
+    if markup[:3].lower() == "<tr":
+        markup = f"<table>{markup}</table>"  # a bare row would be dropped by the HTML parser
+    selector = Selector(text=f"<html><body>{markup}</body></html>")
+    link = None
+    for anchor in selector.xpath("//a[@href]"):
+        href = anchor.attrib["href"].strip()
+        if href and not href.startswith(("#", "javascript:")):
+            link = anchor
+            break
+    if link is None:
+        return None
+    url = urljoin(base_url, link.attrib["href"].strip())
+    link_text = squash(" ".join(link.xpath(".//text()").getall()))
+    # jcms truncates link text ("…"), and sometimes pollutes it; @title holds the full title.
+    title = squash(link.attrib.get("title", "")) or TRUNCATION.sub("", link_text)
+    if not title:
+        return None
+    all_text = " ".join(selector.xpath("//body//text()").getall())
+    outside_link = all_text.replace(" ".join(link.xpath(".//text()").getall()), " ", 1)
+    date = detail_date(outside_link)
+    if date is None:  # rows without a date: the article URL carries its publication day
+        in_url = ART_DATE_IN_URL.search(urlsplit(url).path)
+        date = detail_date("-".join(in_url.groups())) if in_url else None
+    return ListingEntry(url=url, title=title, date=date)
+
+
+def parse_records(xml_text: str, base_url: str) -> list[ListingEntry]:
+    entries = []
+    for fragment in RECORD.findall(xml_text):
+        entry = parse_record(fragment, base_url)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+class HanwebFamily(Family):
+    name = "hanweb"
+
+    # --- the column page ----------------------------------------------------------------
+    def parse_list(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
+        html = response.text
+        stores = self._datastores(html)
+        unitid = str(portal.options.get("unitid") or "") or self._list_unit(html, stores)
+        store_xml = stores.get(unitid, "")
+        entries = parse_records(store_xml, response.url)
+        seen: list[str] = []
+        for entry in entries:
+            if entry.url not in seen:
+                seen.append(entry.url)
+                yield entry
+        paging = self._paging(html, store_xml, unitid, response.url, portal)
+        if paging is None:
+            return
+        total = paging["total"]
+        if total is not None and len(entries) >= total:
+            return
+        if total is None and entries:
+            return  # no jpage pager: everything the column shows is inline
+        paging["seen"] = seen
+        yield self._proxy_request(paging, start=len(entries) + 1)
+
+    @staticmethod
+    def _datastores(html: str) -> dict[str, str]:
+        """unitid (the id of the element holding the XML script) → datastore XML."""
+        stores = {}
+        for position, match in enumerate(XML_SCRIPT.finditer(html)):
+            if "<datastore" not in match.group(1).lower():
+                continue
+            owner = ELEMENT_ID.search(html[max(0, match.start() - 400):match.start()])
+            stores[owner.group(1) if owner else f"#{position}"] = match.group(1)
+        return stores
+
+    @staticmethod
+    def _list_unit(html: str, stores: dict[str, str]) -> str:
+        """The datastore the column's pager drives; sidebars carry datastores of their own."""
+        if not stores:
+            return ""
+        paged = {unit for unit, _ in JPAGE_CALL.findall(html)} | {unit for unit, _ in PARAM_VAR.findall(html)}
+        candidates = [unit for unit in stores if unit in paged] or list(stores)
+        return max(candidates, key=lambda unit: len(RECORD.findall(stores[unit])))
+
+    def _paging(self, html: str, store_xml: str, unitid: str, page_url: str, portal: "Portal") -> dict[str, Any] | None:
+        """Everything needed to ask dataproxy.jsp for further groups, read from the page itself."""
+        param = {}
+        for unit, body in PARAM_VAR.findall(html):
+            if unit == unitid:
+                param = js_object_pairs(body)
+        jpage = {}
+        for unit, body in JPAGE_CALL.findall(html):
+            if unit == unitid:
+                jpage = js_object_pairs(body)
+        nextgroup = {}
+        proxy = jpage.get("proxyUrl") or DEFAULT_PROXY
+        href = NEXTGROUP_HREF.search(store_xml)
+        if href:
+            split = urlsplit(href.group(1).replace("&amp;", "&"))
+            nextgroup = dict(parse_qsl(split.query, keep_blank_values=True))  # doubled appid: last wins
+            if split.path.endswith(".jsp"):
+                proxy = split.path
+        if not (param or jpage or nextgroup):
+            return None
+        form = dict(FORM_DEFAULTS)
+        for source in (nextgroup, param):
+            for key, value in source.items():
+                if key.lower() not in NOT_FORM_KEYS:
+                    form[key] = value
+        column_in_url = COLUMN_ID_IN_URL.search(urlsplit(page_url).path)
+        form["columnid"] = str(portal.options.get("columnid") or form["columnid"] or (column_in_url.group(1) if column_in_url else ""))
+        form["unitid"] = form["unitid"] or (unitid if not unitid.startswith("#") else "")
+        per_page = int(portal.options.get("perpage") or jpage.get("perPage") or nextgroup.get("perpage") or 15)
+        total = jpage.get("totalRecord")
+        return {
+            "proxy": urljoin(page_url, proxy),
+            "form": form,
+            "per_page": per_page,
+            "group": per_page * int(portal.options.get("group_pages") or jpage.get("groupSize") or DEFAULT_GROUP_PAGES),
+            "total": int(total) if total and total.isdigit() else None,
+            "referer": page_url,
+        }
+
+    # --- dataproxy.jsp groups -----------------------------------------------------------
+    def _proxy_request(self, paging: dict[str, Any], start: int) -> scrapy.FormRequest:
+        end = start + paging["group"] - 1
+        query = urlencode({"startrecord": start, "endrecord": end, "perpage": paging["per_page"]})
+        return self.list_form_request(
+            f"{paging['proxy']}?{query}",
+            formdata=paging["form"],
+            step="parse_proxy",
+            headers={"X-Requested-With": "XMLHttpRequest", "Referer": paging["referer"],
+                     "Accept": "application/xml, text/xml, */*; q=0.01"},
+            meta={"hanweb": dict(paging, start=start, end=end)},
+        )
+
+    def parse_proxy(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
+        paging = dict(response.meta["hanweb"])
+        seen = list(paging["seen"])
+        fresh = 0
+        for entry in parse_records(response.text, paging["referer"]):
+            if entry.url in seen:
+                continue  # the look-ahead row repeating the previous group's last row
+            seen.append(entry.url)
+            fresh += 1
+            yield entry
+        total = TOTAL_RECORD_XML.search(response.text)
+        if total:
+            paging["total"] = int(total.group(1))
+        next_start = paging["end"] + 1
+        # A proxy that ignores startrecord answers the same rows again: stop instead of looping.
+        if fresh == 0 or paging["total"] is None or next_start > paging["total"]:
+            return
+        paging["seen"] = seen
+        yield self._proxy_request(paging, start=next_start)
+
+
+    # --- detail pages -------------------------------------------------------------------
+    def parse_detail(self, response, entry: ListingEntry, portal: "Portal") -> dict[str, Any]:
+        """The common reader, corrected by the page's `table.xxgk_table`: its cells are exact,
+        and an empty cell means the field is absent (the common reader would take the next text)."""
+        page = read_detail_page(response, entry)
+        table = read_xxgk_table(Selector(text=response.text))
+        meta = dict(page["page_meta"])
+        for key, value in table.items():
+            if value:
+                meta[key] = value
+            else:
+                meta.pop(key, None)
+        page["page_meta"] = meta
+        if table.get("title") and not page.get("title"):
+            page["title"] = table["title"]
+        return page
+
+
+def read_xxgk_table(selector: Selector) -> dict[str, str | None]:
+    """`table.xxgk_table` cells as {key: value or None}, read as label/value pairs per row."""
+    found: dict[str, str | None] = {}
+    for row in selector.css("table.xxgk_table tr"):
+        cells = [squash(" ".join(cell.xpath(".//text()").getall())) for cell in row.xpath("./td|./th")]
+        for label, value in zip(cells[0::2], cells[1::2]):
+            key = XXGK_TABLE_LABELS.get(LABEL_PADDING.sub("", label))
+            if key is None or key in found and found[key]:
+                continue
+            if key in DATE_KEYS:
+                value = detail_date(value)
+            found[key] = value or None
+    return found
+
+
+FAMILY = HanwebFamily()
