@@ -99,7 +99,12 @@ class MockSite:
             def do_HEAD(self):
                 site._serve(self, "HEAD")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                # Clients hanging up mid-response (a crawler cancelling an oversize download) are normal.
+                pass
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name=f"mock-{self.name}", daemon=True)
         self.thread.start()

@@ -135,8 +135,10 @@ class ReportsSpider(scrapy.Spider):
         if self.known.get(entry.url) == (entry.title, entry.date):
             self.counts["details_skipped"] += 1
             return
+        # dont_filter: entries are deduplicated above; the dupefilter would silently swallow a
+        # redirect loop that comes back to this URL instead of letting it fail visibly.
         yield scrapy.Request(
-            entry.url, callback=self.on_detail, errback=self.on_error,
+            entry.url, callback=self.on_detail, errback=self.on_error, dont_filter=True,
             meta={"nianbao_portal": portal.id, "nianbao_stage": "detail", "nianbao_entry": entry,
                   "nianbao_archive": True, "download_maxsize": self.attachment_maxsize},
         )
