@@ -7,8 +7,10 @@ A payload seen before (same digest) is written as a revisit record pointing at t
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import os
+import zlib
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -73,14 +75,43 @@ class WarcArchive:
 
 
 def read_record(archive_dir: str | os.PathLike, warc_file: str, offset: int) -> tuple[str, dict[str, str], bytes]:
-    """(url, http headers, decoded payload) of the record at offset: content-encoding undone."""
+    """(url, http headers, decoded payload) of the record at offset: content-encoding undone.
+
+    Raises ValueError when the record is missing or damaged (its payload digest does not match),
+    so a truncated archive file never passes for a short page.
+    """
     path = Path(archive_dir) / warc_file
     with open(path, "rb") as handle:
         handle.seek(offset)
-        for record in ArchiveIterator(handle):
-            headers = dict(record.http_headers.headers) if record.http_headers else {}
-            return record.rec_headers.get_header("WARC-Target-URI"), headers, record.content_stream().read()
+        try:
+            for record in ArchiveIterator(handle):
+                headers = dict(record.http_headers.headers) if record.http_headers else {}
+                raw = record.raw_stream.read()
+                declared = record.rec_headers.get_header("WARC-Payload-Digest")
+                if not declared or declared != payload_digest(raw):
+                    raise ValueError(f"damaged WARC record at {warc_file}:{offset} (payload digest mismatch)")
+                encoding = next((v for k, v in headers.items() if k.lower() == "content-encoding"), "")
+                return record.rec_headers.get_header("WARC-Target-URI"), headers, decode_content(raw, encoding)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise ValueError(f"damaged WARC record at {warc_file}:{offset}: {exc}") from exc
     raise ValueError(f"no WARC record at {warc_file}:{offset}")
+
+
+def decode_content(raw: bytes, content_encoding: str) -> bytes:
+    """Undo the Content-Encoding the server applied (Scrapy undid it before parsing; the archive did not)."""
+    for coding in reversed([c.strip().lower() for c in content_encoding.split(",") if c.strip()]):
+        if coding in ("gzip", "x-gzip"):
+            raw = gzip.decompress(raw)
+        elif coding == "deflate":
+            try:
+                raw = zlib.decompress(raw)
+            except zlib.error:
+                raw = zlib.decompress(raw, -zlib.MAX_WBITS)
+        elif coding == "br":
+            import brotli
+
+            raw = brotli.decompress(raw)
+    return raw
 
 
 def read_payload(archive_dir: str | os.PathLike, warc_file: str, offset: int) -> tuple[dict[str, str], bytes]:
