@@ -149,3 +149,36 @@ def test_oversize_attachment_and_redirect_loop_recorded(tmp_path):
     kinds = {(path_of(e["url"]), e["kind"]) for e in db.query("select * from fetch_errors")}
     assert ("/nb/big.pdf", "oversize") in kinds
     assert any(kind == "redirect_loop" and path.startswith("/nb/loop.html") for path, kind in kinds)
+
+
+def test_gzip_without_asking_archived_as_served_and_robots_obeyed(tmp_path):
+    root = tmp_path / "gzipped"
+    build_site(root, REPORTS)
+    (root / "site.yml").write_text('gzip: ["/nb/*"]\n', encoding="utf-8")
+    (root / "site" / "robots.txt").write_text("User-agent: *\nDisallow: /nb/2020.html\n", encoding="utf-8")
+    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
+    site = MockSite(root).start()
+    try:
+        registry = write_registry(tmp_path / "portals.yml", [entry(site)])
+        db_path = tmp_path / "reports.db"
+        run_crawl(registry, db_path)
+    finally:
+        site.stop()
+    db = sqlite_utils.Database(db_path)
+    reports = list(db.query("select * from reports"))
+    assert [path_of(r["url"]) for r in reports] == ["/nb/2021.html"]
+    assert "135条" in reports[0]["text"]
+    kinds = {(path_of(e["url"]), e["kind"]) for e in db.query("select * from fetch_errors")}
+    assert ("/nb/2020.html", "robots") in kinds
+    # The archive holds the gzip bytes the server sent; reading it back undoes the encoding.
+    from pipelines.archive import archive_dir_for, read_payload
+    from warcio.archiveiterator import ArchiveIterator
+
+    archive = archive_dir_for(db_path)
+    with open(archive / reports[0]["warc_file"], "rb") as handle:
+        handle.seek(reports[0]["warc_offset"])
+        record = next(iter(ArchiveIterator(handle)))
+        assert record.http_headers.get_header("Content-Encoding") == "gzip"
+        assert record.raw_stream.read()[:2] == b"\x1f\x8b"
+    headers, body = read_payload(archive, reports[0]["warc_file"], reports[0]["warc_offset"])
+    assert "135条".encode("utf-8") in body
