@@ -1,0 +1,130 @@
+"""Consistency rules (勾稽关系) over parsed metrics: REPORT_FORMAT.md §2 and METRICS.md.
+
+    run_checks(metrics, format) -> [{"rule", "expected", "found", "passed", "detail"}]
+
+A rule is emitted only when every value it needs is present: a blank cell is absent, so its
+rule is skipped, never failed. A failed rule only reports; the numbers stay as printed.
+
+- R1.requests.<column>: 一 新收 + 二 上年结转 = (七)总计 + 四 结转下年度 (printed in the table 三 header)
+- R2.requests.<column>: (七)总计 = sum of the result rows ((六) is its three sub-rows in 2021)
+- R3.requests.<row>: 总计 column = sum of the six applicant columns
+- R4.<block>: 表四 总计 = 维持 + 纠正 + 其他 + 尚未审结, for review / litigation.direct / .after_review
+- R5.litigation: litigation.total = direct.total + after_review.total
+- R9.*: the legacy 统计表 note "各子栏目数总数要等于总栏目数量", for the sub-rows that partition
+  their parent: 申请答复数, 收到申请数 by channel, 申请办结数, 复议, 诉讼, staff.
+  Not 主动公开 by channel: one item published on two channels counts once (R10).
+"""
+from __future__ import annotations
+
+APPLICANT_COLUMNS = ("natural_person", "business", "research", "nonprofit", "legal_service", "other_org")
+TABLE3_COLUMNS = APPLICANT_COLUMNS + ("total",)
+RESULT_ROWS_COMMON = (
+    "granted", "partial",
+    "denied.state_secret", "denied.prohibited_by_law", "denied.security_stability", "denied.third_party",
+    "denied.internal_affairs", "denied.process_info", "denied.enforcement_files", "denied.query_matters",
+    "unable.not_held", "unable.needs_creation", "unable.unclear",
+    "not_processed.petition", "not_processed.repeated", "not_processed.publications",
+    "not_processed.excessive", "not_processed.confirm_reissue",
+)
+OTHER_2019 = ("other",)
+OTHER_2021 = ("other.no_correction", "other.unpaid_fee", "other.other")
+TABLE3_ROWS = ("new", "carried_over") + RESULT_ROWS_COMMON + OTHER_2019 + OTHER_2021 + ("total", "carry_forward")
+TABLE4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
+TABLE4_PARTS = ("upheld", "corrected", "other", "pending")
+
+# Legacy 统计表: parent key → the sub-rows that add up to it.
+LEGACY_SUMS = {
+    "R9.requests.answer": ("requests.total.total", tuple(f"requests.answer.{p}" for p in (
+        "already_public", "granted", "partial", "denied", "not_this_agency", "not_exist",
+        "asked_to_amend", "other_channel"))),
+    "R9.requests.channel": ("requests.new.total", tuple(f"requests.channel.{p}" for p in (
+        "in_person", "fax", "online", "letter"))),
+    "R9.requests.completed": ("requests.completed", ("requests.completed_on_time", "requests.completed_extended")),
+    "R9.review": ("review.total", ("review.upheld", "review.corrected", "review.other")),
+    "R9.litigation": ("litigation.total", ("litigation.upheld", "litigation.corrected", "litigation.other")),
+    "R9.staff": ("staff.total", ("staff.full_time", "staff.part_time")),
+}
+
+
+def _values(metrics: dict, keys) -> list | None:
+    values = [metrics.get(k) for k in keys]
+    return None if any(v is None for v in values) else values
+
+
+def _result(rule: str, expected, found, detail: str) -> dict:
+    passed = abs(expected - found) < 1e-6
+    return {"rule": rule, "expected": expected, "found": found, "passed": passed, "detail": detail}
+
+
+def _sum_rule(metrics: dict, rule: str, total_key: str, part_keys) -> dict | None:
+    """total_key = Σ part_keys, or None when any of them is absent."""
+    found = metrics.get(total_key)
+    parts = _values(metrics, part_keys)
+    if found is None or parts is None:
+        return None
+    shown = " + ".join(f"{k}={v}" for k, v in zip(part_keys, parts))
+    return _result(rule, sum(parts), found, f"{total_key}={found} vs {shown}")
+
+
+def _other_rows(metrics: dict, fmt: str | None) -> tuple[str, ...]:
+    if fmt == "standard-2021":
+        return OTHER_2021
+    if fmt == "standard-2019":
+        return OTHER_2019
+    has_2021 = any(k.startswith("requests.other.") and k.split(".")[2] in ("no_correction", "unpaid_fee", "other")
+                   for k in metrics)
+    return OTHER_2021 if has_2021 else OTHER_2019
+
+
+def standard_checks(metrics: dict, fmt: str | None) -> list[dict]:
+    checks = []
+    for col in TABLE3_COLUMNS:
+        keys = [f"requests.{row}.{col}" for row in ("new", "carried_over", "total", "carry_forward")]
+        values = _values(metrics, keys)
+        if values is not None:
+            new, carried, total, forward = values
+            checks.append(_result(f"R1.requests.{col}", new + carried, total + forward,
+                                  f"一 {new} + 二 {carried} vs (七)总计 {total} + 四 {forward}"))
+    result_rows = RESULT_ROWS_COMMON + _other_rows(metrics, fmt)
+    for col in TABLE3_COLUMNS:
+        check = _sum_rule(metrics, f"R2.requests.{col}", f"requests.total.{col}",
+                          [f"requests.{row}.{col}" for row in result_rows])
+        if check:
+            checks.append(check)
+    for row in TABLE3_ROWS:
+        check = _sum_rule(metrics, f"R3.requests.{row}", f"requests.{row}.total",
+                          [f"requests.{row}.{col}" for col in APPLICANT_COLUMNS])
+        if check:
+            checks.append(check)
+    for block in TABLE4_BLOCKS:
+        check = _sum_rule(metrics, f"R4.{block}", f"{block}.total", [f"{block}.{part}" for part in TABLE4_PARTS])
+        if check:
+            checks.append(check)
+    check = _sum_rule(metrics, "R5.litigation", "litigation.total",
+                      ["litigation.direct.total", "litigation.after_review.total"])
+    if check:
+        checks.append(check)
+    return checks
+
+
+def legacy_checks(metrics: dict) -> list[dict]:
+    checks = []
+    for rule, (total_key, part_keys) in LEGACY_SUMS.items():
+        check = _sum_rule(metrics, rule, total_key, part_keys)
+        if check:
+            checks.append(check)
+    return checks
+
+
+def run_checks(metrics: dict, format: str | None) -> list[dict]:  # noqa: A002 - the contract's name
+    """Every rule whose inputs are all present. Standard rules for standard formats, the legacy
+    统计表 rules otherwise (their keys only exist in legacy reports)."""
+    try:
+        metrics = {k: v for k, v in (metrics or {}).items() if isinstance(v, (int, float))}
+        checks = standard_checks(metrics, format)
+        if not (format or "").startswith("standard"):
+            checks += legacy_checks(metrics)
+        return checks
+    except Exception as exc:  # checks must never cost the report its numbers
+        return [{"rule": "checks", "expected": None, "found": None, "passed": False,
+                 "detail": f"checks not run: {type(exc).__name__}: {exc}"}]

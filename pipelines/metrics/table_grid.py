@@ -1,0 +1,135 @@
+"""HTML tables or linearised text → rows of cells, the input of the standard-table reader.
+
+A row is a list of `Cell`s. Rows from HTML `<tr>`s, `|`-separated lines and tab-indented copies
+(one cell per line, a blank line ends the row, as in ../shared/seeds/003) are *bounded*: their
+blank cells are known. Plain one-cell-per-line text has no row boundaries, so each line becomes its
+own unbounded row and the reader groups cells by their labels instead.
+
+HTML cells carry their grid column (after rowspan/colspan), so merged headers can be resolved
+by position; text cells have `col=None`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipelines.normalize import normalize_text
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    col: int | None = None
+    span: int = 1
+
+
+@dataclass
+class Row:
+    cells: list[Cell] = field(default_factory=list)
+    bounded: bool = True
+    table: int = 0  # which <table> (or text block) the row came from
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", normalize_text(text)).strip()
+
+
+# --- HTML -------------------------------------------------------------------------------------
+def _span(element, name: str) -> int:
+    try:
+        return max(1, min(int(str(element.get(name, "1")).strip() or 1), 200))
+    except ValueError:
+        return 1
+
+
+def _cell_text(cell) -> str:
+    # <br> and <p> inside a cell ("商业<br>企业") must not glue words to the next text node.
+    for br in cell.iter("br"):
+        br.tail = " " + (br.tail or "")
+    for block in cell.iter("p", "div"):
+        block.tail = " " + (block.tail or "")
+    return _clean("".join(cell.itertext()))
+
+
+def _own_rows(table) -> list:
+    rows = []
+    for tr in table.iter("tr"):
+        parent = tr.getparent()
+        while parent is not None and parent.tag != "table":
+            parent = parent.getparent()
+        if parent is table:
+            rows.append(tr)
+    return rows
+
+
+def html_rows(markup: str) -> list[Row]:
+    """Every innermost `<table>` in document order → bounded rows with grid columns."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(markup)
+    except (ValueError, lxml.etree.ParserError, TypeError):
+        return []
+    rows: list[Row] = []
+    tables = [t for t in root.iter("table") if not any(True for _ in t.iterdescendants("table"))]
+    for number, table in enumerate(tables):
+        occupied: dict[tuple[int, int], bool] = {}
+        for r, tr in enumerate(_own_rows(table)):
+            col = 0
+            row = Row(table=number)
+            for td in tr:
+                if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+                    continue
+                while occupied.get((r, col)):
+                    col += 1
+                colspan, rowspan = _span(td, "colspan"), _span(td, "rowspan")
+                for dr in range(rowspan):
+                    for dc in range(colspan):
+                        occupied[(r + dr, col + dc)] = True
+                row.cells.append(Cell(_cell_text(td), col, colspan))
+                col += colspan
+            if row.cells:
+                rows.append(row)
+    return rows
+
+
+# --- text -------------------------------------------------------------------------------------
+def text_rows(text: str) -> list[Row]:
+    """Linearised text → rows. See the module docstring for the three layouts understood."""
+    rows: list[Row] = []
+    tab_row: Row | None = None
+    block = 0
+    for raw in normalize_text(text).split("\n"):
+        if tab_row is not None and not raw.strip():
+            rows.append(tab_row)
+            tab_row = None
+            continue
+        if raw.startswith("\t"):
+            if tab_row is None:
+                tab_row = Row(table=block)
+            tab_row.cells.append(Cell(_clean(raw)))
+            continue
+        if tab_row is not None:
+            # A line without the tab inside a tab row continues the previous cell's text.
+            if tab_row.cells:
+                last = tab_row.cells[-1]
+                tab_row.cells[-1] = Cell(_clean(last.text + " " + raw))
+            continue
+        if "|" in raw:
+            parts = raw.split("|")
+            if raw.strip().startswith("|"):
+                parts = parts[1:]
+            if raw.strip().endswith("|"):
+                parts = parts[:-1]
+            if parts:
+                rows.append(Row([Cell(_clean(p)) for p in parts], bounded=True, table=block))
+            continue
+        line = _clean(raw)
+        if not line:
+            block += 1
+            continue
+        rows.append(Row([Cell(line)], bounded=False, table=block))
+    if tab_row is not None:
+        rows.append(tab_row)
+    return rows
