@@ -1,11 +1,111 @@
-"""nianbao parse (not implemented yet)."""
-HELP = "parse (not implemented yet)"
+"""nianbao parse FILE [FILE …] [--url URL]: print the METRICS.md object of saved reports.
+
+.html/.htm is a saved detail page (metadata block, body, tables); .txt is plain text (a copied
+report, tables one cell per line, optionally starting with 'URL: …'); document suffixes (.pdf,
+.docx, .doc, .xls …) go through pipelines.documents. One file prints indented JSON, several print
+one object per line. The exit code is non-zero only when no file could be read at all.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HELP = "parse saved report files (.html, .txt, .pdf, .docx …) and print their metrics as JSON"
+HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
 
 
 def add_arguments(parser):
-    parser.add_argument("rest", nargs="*")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="saved page, text copy or document")
+    parser.add_argument("--url", help="the URL the file came from (recorded, and used to resolve links)")
 
 
-def run(args):
-    print("nianbao parse: not implemented yet")
-    return 2
+def decode(data: bytes) -> str:
+    """Bytes of a saved page or text copy: UTF-8 first, else the detected encoding (GBK pages)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    return str(best) if best is not None else data.decode("gb18030", errors="replace")
+
+
+def _document_suffixes() -> frozenset[str]:
+    try:
+        from pipelines.documents import SUFFIXES
+    except ImportError:
+        return frozenset()
+    return frozenset(s.lower() if s.startswith(".") else "." + s.lower() for s in SUFFIXES)
+
+
+def parse_html_file(html: str, url: str | None) -> dict[str, Any]:
+    from pipelines.parse import parse_report
+
+    try:
+        from crawler.detail import read_detail_html
+    except ImportError as exc:
+        result = parse_report(html=html, url=url)
+        result["errors"].insert(0, f"page metadata not read: crawler.detail unavailable ({exc})")
+        return result
+    try:
+        page = read_detail_html(html, url or "")
+    except Exception as exc:  # a page the reader chokes on is still parsed as a whole
+        result = parse_report(html=html, url=url)
+        result["errors"].insert(0, f"page metadata not read: {type(exc).__name__}: {exc}")
+        return result
+    page_meta = dict(page.get("page_meta") or {})
+    if page.get("title") and not page_meta.get("title"):
+        page_meta["title"] = page["title"]
+    return parse_report(html=page.get("body_html") or html, url=url, page_meta=page_meta)
+
+
+def parse_file(path: Path, url: str | None) -> tuple[dict[str, Any], bool]:
+    """(result, readable) for one file."""
+    from pipelines.parse import empty_result, parse_report
+
+    suffix = path.suffix.lower()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        result = empty_result()
+        result.update(fatal=True, errors=[f"cannot read {path}: {exc.strerror or exc}"])
+        return result, False
+    if suffix in HTML_SUFFIXES:
+        result = parse_html_file(decode(data), url)
+    elif suffix in TEXT_SUFFIXES:
+        result = parse_report(text=decode(data), url=url)
+    elif suffix in _document_suffixes():
+        from pipelines.documents import extract_file
+
+        try:
+            extracted = extract_file(path)
+        except Exception as exc:  # the contract says it never raises; be safe anyway
+            result = empty_result()
+            result.update(fatal=True, errors=[f"{path.name}: extraction failed: {type(exc).__name__}: {exc}"])
+            return result, False
+        result = parse_report(url=url, documents=[extracted])
+    else:
+        result = empty_result()
+        result.update(fatal=True, errors=[f"{path.name}: unsupported file type {suffix or '(none)'}"])
+        return result, False
+    result["file"] = str(path)
+    return result, not result.get("fatal")
+
+
+def run(args) -> int:
+    readable = 0
+    many = len(args.files) > 1
+    for name in args.files:
+        result, ok = parse_file(Path(name), args.url)
+        result.setdefault("file", name)
+        readable += ok
+        if many:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+    sys.stdout.flush()
+    return 0 if readable else 1

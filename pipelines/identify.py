@@ -1,0 +1,250 @@
+"""Who published which year's report, where, and in which format.
+
+Everything works on text already passed through normalize.normalize_text. Each function returns
+None when the report does not say: unknown fields stay null, never guessed.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipelines.normalize import compact, parse_date, repair_compact_date
+
+YEAR = r"(?:19|20)\d{2}"
+# Words an agency name ends with (局, 委员会, 人民政府, 办公室, 街道办事处 ...).
+AGENCY_END = re.compile(r"(局|委|委员会|办|办公室|厅|院|政府|中心|所|部|署|处|会|站|队|馆|公司|镇|乡|街道|办事处|"
+                        r"集团|银行|监狱|大学|学校|研究所|总队|支队|大队|法院|检察院|管理处|委员会办公室)$")
+# A name that begins with a place (吉林市科技局) needs no prefix; 市科技局 / 科学技术局 do.
+PLACE_START = re.compile(r"^(?![市县区州省旗盟])[\u4e00-\u9fff]{1,12}?(省|自治区|市|自治州|州|地区|盟|县|自治县|区|旗|新区)")
+GENERIC_PUBLISHERS = {"本网", "本站", "网站", "无", "门户网站", "政府网站", "管理员", "admin", "办公室", "系统管理员"}
+
+_META_LABELS = {
+    "index_no": r"信息索取号|索取号|索引号",
+    "published": r"发布时间|发布日期|发文日期|公开日期|发布于",
+    "written": r"生成日期|成文日期|形成日期",
+    "doc_no": r"发布文号|文件编号|发文字号|文号",
+    "publisher": r"发布机构|发文机关|发文单位|发布单位",
+}
+_META_LINE = re.compile(r"(?:^|[\s•·|●◆])(" + "|".join(_META_LABELS.values()) + r")\s*[:：]?\s*")
+
+
+def text_meta(text: str) -> dict[str, str]:
+    """Metadata printed as 'label: value' lines in copied text (发布时间:…, 信息索取号:…)."""
+    found: dict[str, str] = {}
+    for line in text.split("\n")[:80]:
+        for match in _META_LINE.finditer(line):
+            label = match.group(1)
+            key = next(k for k, alternatives in _META_LABELS.items() if re.fullmatch(alternatives, label))
+            value = line[match.end():]
+            value = _META_LINE.split(value)[0] if _META_LINE.search(value) else value
+            value = re.split(r"\s{2,}|\t|来源[:：]|字体[:：]", value)[0].strip(" |•·")
+            if not value or value in ("无", "-", "/") or key in found:
+                continue
+            if key in ("published", "written"):
+                value = parse_date(value)
+                if not value:
+                    continue
+            if key == "index_no" and not re.search(r"\d", value):
+                continue
+            if key == "doc_no" and not re.search(r"号|〔|\[|\d", value):
+                continue
+            found[key] = value
+    return found
+
+
+_TITLE_SKIP = re.compile(r"^(URL:|发布时间|来源|字体|信息类别|索引号|信息索取号|•|\[|首页|当前位置)")
+
+
+def find_title(text: str) -> str | None:
+    """The heading at the top: first lines joined until they end in 报告/年报 ('…工作\\n年 度 报 告')."""
+    lines = [line.strip() for line in text.split("\n")[:30]]
+    lines = [line for line in lines if line and not _TITLE_SKIP.match(line)]
+    joined = ""
+    for line in lines[:4]:
+        if len(joined) + len(line) > 80 or re.search(r"[。;；]$", line):
+            break
+        joined += re.sub(r"\s+", "", line)
+        if re.search(r"(报告|年报|报表)$", joined):
+            return joined
+    return re.sub(r"\s+", "", lines[0])[:120] if lines and len(lines[0]) <= 80 else None
+
+
+def year_in_title(title: str | None) -> int | None:
+    if not title:
+        return None
+    for match in re.finditer(rf"({YEAR})\s*(年度|年|度)?", compact(title)):
+        rest = compact(title)[match.end():match.end() + 4]
+        if match.group(2) == "年" and re.match(r"\d{1,2}月", rest):
+            continue  # a date (2019年2月18日), not the year covered
+        if match.group(2) or re.match(r"[\u4e00-\u9fff]", rest):
+            return int(match.group(1))
+    return None
+
+
+def year_in_body(text: str) -> int | None:
+    """统计期限 / 1月1日至12月31日 / '现将…YYYY年…报告' near the start of the body."""
+    flat = compact(text)
+    for pattern in (rf"统计期限[^。]{{0,6}}?({YEAR})", rf"({YEAR})年1月1日(?:起)?至(?:{YEAR}年)?12月31日",
+                    rf"现将[^。]{{0,20}}?({YEAR})年度?", rf"({YEAR})年度"):
+        match = re.search(pattern, flat[:1500])
+        if match:
+            return int(match.group(1))
+    match = re.search(rf"({YEAR})年(?!\d{{1,2}}月)", flat[:300])
+    return int(match.group(1)) if match else None
+
+
+def report_year(title: str | None, text: str) -> int | None:
+    return year_in_title(title) or year_in_body(text)
+
+
+def agency_in_title(title: str | None) -> str | None:
+    """'2017年度市科技局政府信息公开工作报告' → '市科技局'; None when the title names no body."""
+    if not title:
+        return None
+    head = re.split(r"政府信息公开|政务公开|政府信息|信息公开|政务信息", compact(title))[0]
+    head = re.sub(rf"{YEAR}年?度?", "", head)
+    head = re.sub(r"^(关于|[《<\"“])+|[的》>\"”]+$", "", head).strip("()（）:：-— ")
+    return head if len(head) >= 2 else None
+
+
+def is_complete_name(name: str | None) -> bool:
+    return bool(name) and bool(PLACE_START.match(name))
+
+
+def is_agency_like(name: str | None) -> bool:
+    return bool(name) and 3 <= len(name) <= 30 and bool(AGENCY_END.search(name)) and \
+        not re.search(r"[,，。:：;；、\d]", name) and name not in GENERIC_PUBLISHERS
+
+
+def find_signature(text: str) -> tuple[str | None, str | None]:
+    """The closing 'agency line + date line' (the last one in the text): (agency, ISO date).
+
+    The date may have lost its 年/月 ('2018301'); it is kept only when exactly one reading is a
+    real date. A signature without a readable date still gives the agency.
+    """
+    lines = [compact(line) for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    for i in range(len(lines) - 1, 0, -1):
+        date_line = lines[i].strip("()（）")
+        if not re.fullmatch(r"(?:19|20)\d{2}[\d年月日.\-/]{2,10}", date_line):
+            continue
+        name = lines[i - 1]
+        if is_agency_like(name):
+            return name, parse_date(date_line) or repair_compact_date(date_line)
+    return None, None
+
+
+def date_under_title(text: str) -> str | None:
+    """'（2019年2月18日）' on its own line among the first lines: the release date."""
+    for line in [compact(line) for line in text.split("\n")[:12]]:
+        match = re.fullmatch(r"[(（]?((?:19|20)\d{2}年\d{1,2}月\d{1,2}日)[)）]?", line)
+        if match:
+            return parse_date(match.group(1))
+    return None
+
+
+def gazetteer():
+    """The gazetteer module, or None while it is not installed (callers record an error)."""
+    try:
+        from pipelines import gazetteer as module
+    except ImportError:
+        return None
+    return module
+
+
+def place_prefix(region: dict[str, Any] | None) -> str | None:
+    if not region:
+        return None
+    return region.get("county") or region.get("city") or region.get("province")
+
+
+def complete_agency(stem: str, place: str | None) -> str | None:
+    """'市科技局' + '九江市' → '九江市科技局'; '科学技术局' + '同江市' → '同江市科学技术局'."""
+    if not place:
+        return None
+    if stem[0] in "市县区州省" and place.endswith(stem[0]):
+        return place + stem[1:]
+    if stem[0] in "市县区州省":
+        return None  # the stem names another level than the place we know
+    return place + stem
+
+
+def identify_agency(title: str | None, text: str, page_meta: dict, portal: dict | None,
+                    place: str | None) -> tuple[str | None, str | None]:
+    """(agency, source): a complete name in the title, else the signature, else 发布机构, else the
+    title's short name completed with the known place, else the registry's department."""
+    stem = agency_in_title(title)
+    if stem and is_complete_name(stem) and is_agency_like(stem):
+        return stem, "title"
+    signed, _ = find_signature(text)
+    if signed:
+        return signed, "signature"
+    publisher = compact(page_meta.get("publisher") or "")
+    if is_agency_like(publisher):
+        return publisher, "page_meta"
+    if stem and is_agency_like(stem):
+        completed = complete_agency(stem, place)
+        if completed:
+            return completed, "title"
+    portal = portal or {}
+    for key in ("department", "name"):
+        if portal.get(key) and is_agency_like(compact(portal[key])):
+            return compact(portal[key]), "registry"
+    if stem and is_complete_name(stem):
+        return stem, "title"  # e.g. a county's own report: '宿迁市2017年政府信息公开…'
+    return None, None
+
+
+def region_fields(portal: dict | None, agency: str | None, title: str | None, text: str,
+                  errors: list[str]) -> dict[str, Any]:
+    """province / city / county / region / region_code: the registry row first, else the gazetteer
+    on the agency name, then the title (never the body, which mirrors fill with junk names)."""
+    portal = portal or {}
+    fields = {key: portal.get(key) or None for key in ("province", "city", "county")}
+    fields["region_code"] = portal.get("region_code") or None
+    if not any(fields[key] for key in ("province", "city", "county")):
+        module = gazetteer()
+        if module is None:
+            errors.append("region: pipelines.gazetteer is not available; region left empty")
+        else:
+            found = None
+            for candidate in (agency, agency_in_title(title)):
+                if candidate and not found:
+                    try:
+                        found = module.resolve(candidate)
+                    except Exception as exc:  # the gazetteer's own bug must not stop parsing
+                        errors.append(f"region: gazetteer failed on {candidate!r}: {exc}")
+            if found:
+                fields.update({key: found.get(key) for key in ("province", "city", "county")})
+                fields["region_code"] = found.get("code")
+    fields["region"] = fields["county"] or fields["city"] or fields["province"]
+    return fields
+
+
+# --- format -------------------------------------------------------------------------------------
+# Headings and labels of the old (2008–2018) 条例 reports, and of the 2019+ standard template.
+LEGACY_MARKERS = ("概述", "依申请公开政府信息", "依申请公开情况", "不予公开政府信息", "收费及减免", "统计指标",
+                  "申请答复数", "回应解读情况", "机构建设和保障经费", "因政府信息公开申请行政复议", "工作情况统计表",
+                  "政府信息公开的收费", "相关费用情况", "收费和减免")
+STANDARD_MARKERS = ("收到和处理政府信息公开申请", "第二十条第", "申请人情况", "本年新收政府信息公开申请",
+                    "国办公开办函〔2019〕60号", "国办公开办函〔2021〕30号", "结转下年度继续办理")
+
+
+def legacy_marker_count(text: str) -> int:
+    flat = compact(text)
+    return sum(1 for marker in LEGACY_MARKERS if marker in flat)
+
+
+def has_standard_markers(text: str) -> bool:
+    flat = compact(text)
+    return sum(1 for marker in STANDARD_MARKERS if marker in flat) >= 2
+
+
+def report_format(standard_format: str | None, legacy_table: bool, text: str) -> str:
+    if standard_format:
+        return standard_format
+    if legacy_table:
+        return "legacy"
+    if has_standard_markers(text):
+        return "unknown"  # a standard report whose tables could not be read
+    return "legacy" if legacy_marker_count(text) >= 1 else "unknown"

@@ -1,0 +1,194 @@
+"""Headline figures stated in report prose (any format, mostly the pre-2019 reports).
+
+Each clause is read on its own, so in "公开信息共196条，其中，图片新闻6条…" only the first figure
+counts. Only the headline keys of METRICS.md come from prose. Skipped on purpose: figures after
+其中/分别, cumulative counts (以来, 累计), screenshot captions (图 1 …) and catalogue tables
+(序号 / 信息标题 / 上报时间 lists).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipelines.normalize import chinese_number
+
+NUMBER = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
+NEGATION = re.compile(r"未|没有|无|不存在|为零|为0(?!\d)|均为零|零(?:件|条|起|次|宗)|(?<!\d)0(?:件|条|起|次|宗)")
+CUMULATIVE = re.compile(r"以来|累计|历年|至今|截至|截止|总计发布")
+HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.](?!\d))")
+CHANNELS = (("网站", "active.website"), ("门户网", "active.website"), ("微信", "active.wechat"),
+            ("公众号", "active.wechat"), ("微博", "active.weibo"), ("公报", "active.gazette"))
+
+
+@dataclass
+class Finding:
+    key: str
+    value: int | float
+    unit: str | None
+    section: str | None
+    snippet: str
+    source: str = "prose"
+
+
+@dataclass
+class Clause:
+    text: str
+    sentence: str
+    section: str
+    after_qizhong: bool
+    heading: bool = False
+
+
+def _number(text: str) -> int | float | None:
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    if re.fullmatch(r"\d+\.\d+", text):
+        return float(text)
+    return chinese_number(text)
+
+
+def _is_catalogue_start(lines: list[str], i: int) -> bool:
+    window = "".join(lines[i:i + 6])
+    return lines[i] == "序号" and bool(re.search(r"标题|名称", window)) and bool(re.search(r"时间|日期|分类", window))
+
+
+def clauses(text: str) -> list[Clause]:
+    """Clauses of the prose with the heading they sit under; catalogue tables and captions left out."""
+    lines = [re.sub(r"\s+", "", line) for line in text.split("\n")]
+    top = sub = ""
+    out: list[Clause] = []
+    in_catalogue = False
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        if _is_catalogue_start(lines, i):
+            in_catalogue = True
+        if HEADING.match(line):
+            in_catalogue = False
+            heading = re.split(r"[。；;]", line)[0][:40]
+            if re.match(r"^[一二三四五六七八九十]+[、.]", line):
+                top, sub = heading, ""
+            else:
+                sub = heading
+        if in_catalogue or re.match(r"^图\d", line) or re.search(r"\d{4}-\d{2}-\d{2}$", line):
+            continue
+        section = " / ".join(part for part in (top, sub) if part)
+        for number, sentence in enumerate(re.split(r"(?<=[。；;!?！？])", line)):
+            # A heading names a topic ("收费及减免情况"); it states no figure.
+            heading = number == 0 and bool(HEADING.match(line))
+            after = False
+            for part in re.split(r"[,，]", sentence):
+                if re.match(r"^(其中|包括|分别|含|主要|如)", part):
+                    after = True
+                if part:
+                    out.append(Clause(part, sentence, section, after, heading))
+    return out
+
+
+def _first_count(text: str, units: str) -> tuple[int | float, str] | None:
+    match = re.search(NUMBER + rf"(?:余)?({units})", text)
+    if not match:
+        return None
+    value = _number(match.group(1))
+    return (value, match.group(2)) if value is not None else None
+
+
+def _active(clause: Clause, found: dict[str, Finding]) -> None:
+    text = clause.text
+    if clause.after_qizhong or CUMULATIVE.search(text) or re.search(r"解读|提案|建议|案件|办件", text):
+        return
+    count = _first_count(text, "条")
+    if not count:
+        return
+    explicit = re.search(r"主动公开", text)
+    if explicit and "规范性文件" in text[explicit.end():]:
+        _keep(found, "active.normative_docs", count, clause)
+        return
+    if not re.search(r"信息|文件|公文", text):
+        return
+    venue = re.search(r"(?:在|通过|于)[^，,]*?(网站|门户网|微信|公众号|微博|公报|专栏|平台|网)", text)
+    if explicit and not venue:
+        _keep(found, "active.total", count, clause)
+        return
+    if explicit and venue and re.search(r"政务网|门户网站|政府网", venue.group(0)) and "active.total" not in found:
+        # "通过青岛政务网主动公开…319条": the government portal is where all of it was published.
+        _keep(found, "active.total", count, clause)
+        return
+    if venue:
+        for word, key in CHANNELS:
+            if word in venue.group(0):
+                _keep(found, key, count, clause)
+                return
+        return
+    if "主动公开" in clause.section and re.search(r"公开|发布|公布", text):
+        _keep(found, "active.total", count, clause)
+
+
+def _requests(clause: Clause, found: dict[str, Finding]) -> None:
+    text = clause.text
+    if "申请" not in text or re.search(r"复议|诉讼|举报|投诉|建议|提案|项目|资金|专利|以来|累计", text):
+        return
+    if clause.after_qizhong:
+        return
+    count = _first_count(text, "件|条|个|份|次|宗|起")
+    if count and re.search(r"收到|受理|接到|接收|办理", text):
+        _keep(found, "requests.new.total", count, clause)
+    elif re.search(r"(未|没有|无|暂无)(收到|受理|接到|接收|发生|有)?[^,，。]*申请|申请[^,，。]*(为零|为0|无)$", text):
+        _keep(found, "requests.new.total", (0, None), clause)
+
+
+def _review_litigation(clause: Clause, found: dict[str, Finding]) -> None:
+    text = clause.text
+    review = "复议" in text
+    litigation = "行政诉讼" in text or ("诉讼" in text and (review or "诉讼" in clause.section))
+    if not (review or litigation) or CUMULATIVE.search(text):
+        return
+    for flag, key, word in ((review, "review.total", "复议"), (litigation, "litigation.total", "诉讼")):
+        if not flag:
+            continue
+        number = re.search(word + r"[^,，。;；]{0,8}?" + NUMBER + r"(件|起|宗|次)", text)
+        if number and _number(number.group(1)) is not None:
+            _keep(found, key, (_number(number.group(1)), number.group(2)), clause)
+        elif NEGATION.search(text):
+            _keep(found, key, (0, None), clause)
+
+
+def _complaints(clause: Clause, found: dict[str, Finding]) -> None:
+    text = clause.text
+    if not re.search(r"举报|投诉", text) or re.search(r"电话|信箱|举报箱|渠道|接受", text):
+        return
+    number = re.search(r"(?:举报|投诉)[^,，。]{0,8}?" + NUMBER + r"(件|起|次|条)", text)
+    if number and _number(number.group(1)) is not None:
+        _keep(found, "complaints.total", (_number(number.group(1)), number.group(2)), clause)
+    elif NEGATION.search(text):
+        _keep(found, "complaints.total", (0, None), clause)
+
+
+def _fees(clause: Clause, found: dict[str, Finding]) -> None:
+    text = clause.text
+    if not re.search(r"收费|费用|收取", text):
+        return
+    if not (re.search(r"收费|费用", clause.section) or re.search(r"信息公开|公开", text)):
+        return
+    amount = re.search(r"(?:收取|收费)[^,，。]{0,12}?" + NUMBER + r"(元|万元)", text)
+    if amount and _number(amount.group(1)) is not None:
+        _keep(found, "disclosure_fees.total", (_number(amount.group(1)), amount.group(2)), clause)
+    elif re.search(r"未|没有|无|不存在", text):
+        _keep(found, "disclosure_fees.total", (0, "元"), clause)
+
+
+def _keep(found: dict[str, Finding], key: str, count: tuple, clause: Clause) -> None:
+    if key not in found:
+        value, unit = count
+        found[key] = Finding(key, value, unit, clause.section or None, clause.sentence[:200])
+
+
+def extract_prose(text: str) -> dict[str, Finding]:
+    """Headline metrics stated in prose, first statement per key."""
+    found: dict[str, Finding] = {}
+    for clause in clauses(text):
+        if clause.heading:
+            continue
+        for reader in (_active, _requests, _review_litigation, _complaints, _fees):
+            reader(clause, found)
+    return found
