@@ -1,20 +1,191 @@
-"""Chinese full-text search over reports (owned by the Datasette work; see issue 5).
+"""Chinese full-text search over reports: a CJK-bigram FTS5 index kept in step with every write.
+
+SQLite's unicode61 tokenizer does not segment Chinese (a whole run of Han characters becomes one
+token) and the trigram tokenizer cannot find terms shorter than three characters. So the index is
+fed pre-segmented text instead: every run of CJK characters becomes its overlapping bigrams followed
+by the run's last character ("年度报告" -> "年度 度报 报告 告"), other words are kept as they are, and
+unicode61 indexes the result. A query is rewritten the same way into an FTS5 phrase (see
+fts_query), which makes a search for any CJK substring of one character or more exact.
 
 Contract used by pipelines.store:
-- register_functions(conn): add any SQL functions the index needs to a sqlite3 connection.
-- ensure_search(db): create the FTS table/triggers if missing.
-- index_report(db, report_id): bring the index in step with one report row after a write.
+- register_functions(conn): the SQL functions nianbao_bigrams(text) and nianbao_fts_query(query).
+- ensure_search(db): create the index if missing and repair it when it drifted from reports.
+- index_report(db, report_id): bring the index in step with one report row (its text already
+  holds the text extracted from its attachments).
+
+Datasette uses the index through the `fts_table: reports_fts` metadata of the reports table; the
+web plugin registers fts_query as Datasette's escape_fts so `?_search=复议` goes through it.
 """
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
+from typing import Iterable
+
+FTS_TABLE = "reports_fts"
+# Bump when the segmentation changes: ensure_search then rebuilds the whole index.
+INDEX_VERSION = "cjk-bigram-1"
+INDEXED_COLUMNS = ("title", "text")
+
+# Han (BMP, extension A, compatibility, supplementary planes), 々 and 〇, kana and hangul.
+_CJK = "\u3005\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+_SEGMENT_RE = re.compile(f"([{_CJK}]+)|([^{_CJK}]+)")
+# What unicode61 treats as a token: letters, numbers and private-use characters; the rest separates.
+_WORD_RE = re.compile(r"[^\W_]+")
+# Datasette's own escape_fts splits the query on whitespace and keeps "double quoted" phrases whole.
+_QUERY_TERM_RE = re.compile(r'"([^"]*)"?|(\S+)')
+
+
+def _normalise(text: str) -> str:
+    # NFKC folds full-width digits and letters (２０２１ -> 2021) on both the index and the query side.
+    return unicodedata.normalize("NFKC", text)
+
+
+def _run_tokens(run: str, open_ended: bool) -> list[str]:
+    """Tokens for one run of CJK characters.
+
+    An indexed run ends with its last character on its own, so that a query run which stops where
+    the text run stops (or a one-character query) still has a token to match. A query run that the
+    text may continue past (open_ended) stops at its last bigram.
+    """
+    if len(run) == 1:
+        return [run]
+    bigrams = [run[i:i + 2] for i in range(len(run) - 1)]
+    return bigrams if open_ended else bigrams + [run[-1]]
+
+
+def _tokens(text: str, open_end: bool = False) -> list[tuple[str, bool]]:
+    """(token, is_cjk) pairs; open_end marks the final CJK run as one the text may continue."""
+    segments = [(m.group(1), m.group(2)) for m in _SEGMENT_RE.finditer(_normalise(text))]
+    tokens: list[tuple[str, bool]] = []
+    for position, (cjk, other) in enumerate(segments):
+        if cjk:
+            last = position == len(segments) - 1
+            tokens.extend((token, True) for token in _run_tokens(cjk, open_ended=open_end and last))
+        else:
+            tokens.extend((word, False) for word in _WORD_RE.findall(other))
+    return tokens
+
+
+def bigrams(text: str | None) -> str:
+    """Index-side segmentation: the text as space-separated tokens for unicode61."""
+    if not text:
+        return ""
+    return " ".join(token for token, _ in _tokens(text))
+
+
+def _term_phrase(term: str) -> str | None:
+    tokens = _tokens(term, open_end=True)
+    if not tokens:
+        return None
+    phrase = '"' + " ".join(token for token, _ in tokens) + '"'
+    last_token, last_is_cjk = tokens[-1]
+    # A query ending in a lone CJK character must match it as the first half of a bigram too.
+    if last_is_cjk and len(last_token) == 1:
+        phrase += "*"
+    return phrase
+
+
+def fts_query(query: str | None) -> str:
+    """Rewrite a user's search into an FTS5 MATCH expression over the bigram index.
+
+    Terms separated by whitespace must all occur (AND); a "quoted phrase" is one term. FTS5
+    operators in the input are treated as text, so any input is a valid expression. A query with
+    no searchable characters becomes an empty phrase, which matches nothing.
+    """
+    phrases = []
+    for quoted, bare in _QUERY_TERM_RE.findall(query or ""):
+        phrase = _term_phrase(quoted if quoted else bare)
+        if phrase:
+            phrases.append(phrase)
+    return " ".join(phrases) if phrases else '""'
+
 
 def register_functions(conn) -> None:
-    return None
+    conn.create_function("nianbao_bigrams", 1, bigrams, deterministic=True)
+    conn.create_function("nianbao_fts_query", 1, fts_query, deterministic=True)
 
 
+# --- the index ---------------------------------------------------------------------------
 def ensure_search(db) -> None:
-    return None
+    """Create reports_fts if missing; rebuild or repair it when it no longer matches reports."""
+    db.execute("create table if not exists reports_fts_version (key text primary key, value text)")
+    stored = db.execute("select value from reports_fts_version where key = 'version'").fetchone()
+    exists = db[FTS_TABLE].exists()
+    if not exists or not stored or stored[0] != INDEX_VERSION:
+        with db.conn:
+            if exists:
+                db.execute(f"drop table {FTS_TABLE}")
+            db.execute(
+                f"create virtual table {FTS_TABLE} using fts5("
+                "title, text, report_id unindexed, source_hash unindexed, "
+                "tokenize = 'unicode61')"
+            )
+            db.execute("insert or replace into reports_fts_version values ('version', ?)", [INDEX_VERSION])
+        reindex(db, _all_report_ids(db))
+        return
+    repair(db)
+
+
+def _all_report_ids(db) -> list[str]:
+    return [row[0] for row in db.execute("select id from reports")]
+
+
+def repair(db) -> int:
+    """Re-index reports whose index row is missing or points at another rowid; drop orphans.
+
+    The index is keyed by reports.rowid (Datasette joins on it), which a VACUUM may renumber.
+    Returns the number of reports re-indexed.
+    """
+    stale = [row[0] for row in db.execute(
+        f"select r.id from reports r left join {FTS_TABLE} f on f.rowid = r.rowid "
+        "where f.report_id is null or f.report_id != r.id"
+    )]
+    orphans = db.execute(
+        f"select count(*) from {FTS_TABLE} where rowid not in (select rowid from reports)"
+    ).fetchone()[0]
+    if orphans:
+        with db.conn:
+            db.execute(f"delete from {FTS_TABLE} where rowid not in (select rowid from reports)")
+    if stale:
+        reindex(db, stale)
+    return len(stale)
+
+
+def reindex(db, report_ids: Iterable[str]) -> None:
+    with db.conn:
+        for report_id in report_ids:
+            index_report(db, report_id)
+
+
+def _indexed_content(db, report_id: str) -> tuple[int, dict[str, str]] | None:
+    row = db.execute("select rowid, title, text from reports where id = ?", [report_id]).fetchone()
+    if row is None:
+        return None
+    return row[0], {"title": row[1] or "", "text": row[2] or ""}
+
+
+def _source_hash(content: dict[str, str]) -> str:
+    digest = hashlib.sha256(INDEX_VERSION.encode())
+    for column in INDEXED_COLUMNS:
+        digest.update(b"\x00" + content[column].encode("utf-8"))
+    return digest.hexdigest()
 
 
 def index_report(db, report_id: str) -> None:
-    return None
+    """Bring the index in step with one report; cheap when nothing changed since the last call."""
+    found = _indexed_content(db, report_id)
+    if found is None:
+        db.execute(f"delete from {FTS_TABLE} where report_id = ?", [report_id])
+        return
+    rowid, content = found
+    source_hash = _source_hash(content)
+    current = db.execute(f"select report_id, source_hash from {FTS_TABLE} where rowid = ?", [rowid]).fetchone()
+    if current is not None and tuple(current) == (report_id, source_hash):
+        return
+    db.execute(f"delete from {FTS_TABLE} where rowid = ?", [rowid])
+    db.execute(
+        f"insert into {FTS_TABLE} (rowid, title, text, report_id, source_hash) values (?, ?, ?, ?, ?)",
+        [rowid, bigrams(content["title"]), bigrams(content["text"]), report_id, source_hash],
+    )

@@ -1,0 +1,1 @@
+"""Datasette front end of the archive: the nianbao plugin, the archived-copy route, app construction."""

@@ -1,0 +1,123 @@
+"""Serve a report's (or attachment's) archived copy straight from the WARC archive.
+
+An HTML page is decoded with the charset it was served in and re-served as UTF-8 with a banner
+saying it is an archived copy and when it was fetched. Other payloads (PDF, DOCX ...) are served
+as archived, byte for byte. Archived pages run no scripts here: a sandbox CSP keeps them off
+Datasette's origin.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+from datasette.utils.asgi import NotFound, Response
+
+from pipelines.archive import archive_dir_for, read_record
+
+SANDBOX_CSP = "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+_HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_META_CHARSET_REWRITE_RE = re.compile(r"(<meta[^>]+charset\s*=\s*[\"']?)([\w.:-]+)", re.I)
+_BODY_OPEN_RE = re.compile(r"<body\b[^>]*>", re.I)
+_HEAD_OPEN_RE = re.compile(r"<head\b[^>]*>", re.I)
+# GB2312 and GBK pages routinely contain characters only GB18030 (their superset) defines.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso-8859-1": "cp1252"}
+
+
+def archive_database(datasette):
+    """The archive database: `reports` as build_datasette names it, else the first one served."""
+    if "reports" in datasette.databases:
+        return datasette.get_database("reports")
+    return next(db for name, db in datasette.databases.items() if name != "_internal" and not db.is_memory)
+
+
+def archive_dir(datasette, database) -> Path:
+    configured = (datasette.plugin_config("nianbao") or {}).get("archive_dir")
+    if configured:
+        return Path(configured)
+    return archive_dir_for(database.path)
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
+
+
+def detect_charset(headers: dict[str, str], body: bytes, hint: str | None = None) -> str:
+    """The charset a browser would use: HTTP header, then <meta>, then the crawl's guess, then sniffing."""
+    found = _HEADER_CHARSET_RE.search(_header(headers, "Content-Type") or "")
+    candidates = [found.group(1) if found else None]
+    meta = _META_CHARSET_RE.search(body[:4096])
+    candidates.append(meta.group(1).decode("ascii", "ignore") if meta else None)
+    candidates.append(hint)
+    for candidate in candidates:
+        if candidate:
+            name = _SUPERSETS.get(candidate.lower(), candidate.lower())
+            try:
+                "".encode(name)
+                return name
+            except LookupError:
+                continue
+    best = from_bytes(body).best()
+    return best.encoding if best else "utf-8"
+
+
+def _banner(record: dict, original_url: str, record_url: str) -> str:
+    fetched = html.escape(record.get("fetched_at") or "unknown time")
+    title = html.escape(record.get("title") or "")
+    return (
+        '<div id="nianbao-archive-banner" style="all:initial;display:block;padding:8px 12px;'
+        'background:#fff3c4;border-bottom:2px solid #c9a227;font:14px/1.5 sans-serif;color:#222">'
+        f"<strong>存档副本 archived copy</strong>, fetched at {fetched} · {title} · "
+        f'<a href="{html.escape(original_url)}">原文 original URL</a> · '
+        f'<a href="{html.escape(record_url)}">档案记录 archive record</a></div>'
+    )
+
+
+def with_banner(page: str, banner: str, original_url: str) -> str:
+    """Insert the banner at the top of the body, a <base> for relative links, and a UTF-8 meta."""
+    page = _META_CHARSET_REWRITE_RE.sub(lambda m: m.group(1) + "utf-8", page)
+    base = f'<base href="{html.escape(original_url)}">'
+    head = _HEAD_OPEN_RE.search(page)
+    page = page[:head.end()] + base + page[head.end():] if head else base + page
+    body = _BODY_OPEN_RE.search(page)
+    return page[:body.end()] + banner + page[body.end():] if body else banner + page
+
+
+async def _archived_response(datasette, request, table: str, row_id: str) -> Response:
+    database = archive_database(datasette)
+    columns = "id, url, warc_file, warc_offset, " + (
+        "title, encoding, last_changed as fetched_at, id as report_id" if table == "reports"
+        else "filename as title, null as encoding, last_seen as fetched_at, report_id")
+    rows = (await database.execute(f"select {columns} from {table} where id = ?", [row_id])).rows
+    if not rows:
+        raise NotFound(f"No {table[:-1]} with id {row_id}")
+    record = dict(rows[0])
+    if not record["warc_file"]:
+        raise NotFound(f"{table[:-1].capitalize()} {row_id} has no archived copy")
+    directory = archive_dir(datasette, database)
+    try:
+        url, headers, body = await asyncio.to_thread(read_record, directory, record["warc_file"], record["warc_offset"])
+    except (OSError, ValueError) as error:
+        return Response.text(f"Archived copy unreadable: {record['warc_file']}@{record['warc_offset']}: {error}",
+                             status=500)
+    archived_headers = {"Content-Security-Policy": SANDBOX_CSP, "X-Nianbao-Fetched-At": record["fetched_at"] or "",
+                        "X-Nianbao-Original-Url": record["url"]}
+    content_type = _header(headers, "Content-Type") or "application/octet-stream"
+    if "html" not in content_type.lower():
+        return Response(body, content_type=content_type.split(";")[0].strip(), headers=archived_headers)
+    page = body.decode(detect_charset(headers, body, record["encoding"]), errors="replace")
+    record_url = datasette.absolute_url(
+        request, datasette.urls.row(database.name, "reports", record["report_id"]))
+    page = with_banner(page, _banner(record, url or record["url"], record_url), url or record["url"])
+    return Response.html(page, headers=archived_headers)
+
+
+async def report_copy(request, datasette) -> Response:
+    return await _archived_response(datasette, request, "reports", request.url_vars["report_id"])
+
+
+async def attachment_copy(request, datasette) -> Response:
+    return await _archived_response(datasette, request, "attachments", request.url_vars["attachment_id"])

@@ -1,0 +1,76 @@
+"""The nianbao Datasette plugin: Chinese search, archived-copy links and route, the metric pivot.
+
+Loaded by crawler.webui.app.build_datasette (and so by `nianbao serve`); with the plain
+`datasette` command use `--plugins-dir crawler/webui`.
+"""
+from __future__ import annotations
+
+import markupsafe
+from datasette import hookimpl
+
+from crawler.webui import archived_copy
+from pipelines import search
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    # trylast: Datasette's own escape_fts is registered by a default plugin; ours must win, so
+    # that ?_search= and the search box rewrite Chinese terms into the bigram index's phrases.
+    search.register_functions(conn)
+    conn.create_function("escape_fts", 1, search.fts_query, deterministic=True)
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/-/archive/(?P<report_id>[0-9a-zA-Z_-]+)$", archived_copy.report_copy),
+        (r"^/-/archive/attachment/(?P<attachment_id>[0-9a-zA-Z_-]+)$", archived_copy.attachment_copy),
+    ]
+
+
+def _archive_link(datasette, path: str, label: str) -> markupsafe.Markup:
+    return markupsafe.Markup('<a href="{}">{}</a>').format(datasette.urls.path(path), label)
+
+
+@hookimpl
+def render_cell(row, value, column, table, datasette):
+    """Archived-copy links: the views' archived_copy column, and warc_file in reports/attachments."""
+    if value is None or not isinstance(value, str):
+        return None
+    if column == "archived_copy" and value.startswith("/-/archive/"):
+        return _archive_link(datasette, value, "存档副本 archived copy")
+    if column == "warc_file" and table in ("reports", "attachments") and "id" in row.keys():
+        prefix = "/-/archive/" if table == "reports" else "/-/archive/attachment/"
+        return _archive_link(datasette, prefix + str(row["id"]), "存档副本 archived copy")
+    return None
+
+
+def pivot_sql(years: list[int]) -> str:
+    """metric_by_year_region for one :key, one column per report year present in the archive."""
+    year_columns = "".join(
+        f',\n  sum(case when report_year = {int(year)} then total end) as "{int(year)}"' for year in years)
+    return (f"select province, city{year_columns},\n  sum(total) as all_years, min(unit) as unit\n"
+            "from metric_by_year_region where key = :key\n"
+            "group by province, city order by province, city")
+
+
+@hookimpl
+def canned_queries(datasette, database):
+    async def inner():
+        db = datasette.get_database(database)
+        if "metric_by_year_region" not in await db.view_names():
+            return {}
+        years = [row[0] for row in (await db.execute(
+            "select distinct report_year from reports where report_year between 1990 and 2100 order by 1")).rows]
+        return {
+            "metric_pivot": {
+                "title": "指标按年份×地区透视 Metric pivot: years × regions",
+                "description": ("One row per province and city, one column per report year: the sum of the "
+                                "chosen metric (:key, e.g. requests.new.total, active.total, review.total) over "
+                                "the reports archived for that place and year. Built from the "
+                                "metric_by_year_region view; the year columns follow the archive's contents."),
+                "sql": pivot_sql(years),
+                "params": ["key"],
+            }
+        }
+    return inner
