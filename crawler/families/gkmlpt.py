@@ -1,0 +1,263 @@
+"""Guangdong gkmlpt (政府信息公开目录管理平台; see shared/PORTALS.md §3).
+
+`/gkmlpt/index` (sometimes under a prefix) embeds `window._CONFIG = {SID: '…', TREE: […], …}`;
+the catalogue's rows come from `GET {prefix}/gkmlpt/api/all/{category}?page=N&sid={SID}` as JSON
+(`total`, `classify.post_count`, `articles[]` with identifier / publisher / document_number /
+date / display_publish_time / attachment). Page 0 answers the same as page 1, so pages count
+from 1 and articles are deduplicated by id. Detail pages `/gkmlpt/content/…/post_{id}.html`
+show a label/value table (索引号, 分类, 发布机构, 成文日期, 名称, 文号, 发布日期, 主题词), the body,
+and `a.nfw-cms-attachment` links; some carry the body only in `window._CONFIG.DETAIL.content`.
+
+The registry picks the category with `options: {category: N}` or a start URL fragment
+(`/gkmlpt/index#721`); otherwise the 年报 category is looked up by name in TREE.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Iterable
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+
+from crawler.detail import ATTACHMENT_EXTENSIONS, read_detail_html, read_detail_page
+from crawler.detail import iso_date as detail_date
+from crawler.families.base import Family
+from crawler.items import ListingEntry
+
+if TYPE_CHECKING:
+    from crawler.registry import Portal
+
+CHINA_TIME = timezone(timedelta(hours=8))
+SID = re.compile(r"""\bSID\s*:\s*['"]?(\d+)""")
+TREE_START = re.compile(r"\bTREE\s*:\s*\[")
+DETAIL_CONTENT = re.compile(r'"content"\s*:\s*("(?:[^"\\]|\\.)*")', re.S)
+JS_ESCAPE = re.compile(r"%u([0-9a-fA-F]{4})|%([0-9a-fA-F]{2})")
+# How a 年报 category is named; the first pattern a category matches ranks it (lower is better).
+REPORT_CATEGORY_NAMES = [
+    re.compile(r"信息公开.*(年报|年度报告)"),
+    re.compile(r"^(年报|年度报告)$|公开年报"),
+]
+# page_meta keys filled from the list API when the detail page does not show them.
+API_META_KEYS = ("index_no", "publisher", "doc_no", "written", "published", "category", "keywords")
+# The visible metadata table's labels (PORTALS.md §3) and their page_meta keys.
+TABLE_LABELS = {
+    "索引号": "index_no", "分类": "category", "发布机构": "publisher", "成文日期": "written", "名称": "title",
+    "文号": "doc_no", "发布日期": "published", "主题词": "keywords",
+}
+LABEL_PADDING = re.compile(r"[\s\u3000\u00a0:：]+")
+
+
+class CategoryNotFound(ValueError):
+    pass
+
+
+def unescape_js(text: str) -> str:
+    """Undo JavaScript escape() (`%u5E7F%u4E1C`), which some catalogues send titles in."""
+    if "%u" not in text:
+        return text
+    return JS_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def api_date(value: Any) -> str | None:
+    """A list-API date: epoch seconds (China time) or a date string → YYYY-MM-DD."""
+    if isinstance(value, (int, float)) and value > 0:
+        return datetime.fromtimestamp(value, CHINA_TIME).strftime("%Y-%m-%d")
+    if isinstance(value, str) and value.strip().isdigit():
+        return api_date(int(value.strip()))
+    if isinstance(value, str):
+        return detail_date(value)
+    return None
+
+
+def read_tree(html: str) -> list[dict]:
+    """window._CONFIG.TREE: the bracketed JSON after `TREE:`, found by matching brackets."""
+    found = TREE_START.search(html)
+    if not found:
+        return []
+    start = found.end() - 1
+    depth, in_string, escaped = 0, False, False
+    for position in range(start, len(html)):
+        char = html[position]
+        if in_string:
+            escaped = not escaped and char == "\\"
+            if char == '"' and not escaped:
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                try:
+                    return json.loads(html[start:position + 1])
+                except json.JSONDecodeError:
+                    return []
+    return []
+
+
+def walk_tree(nodes: list[dict]) -> Iterable[dict]:
+    for node in nodes or []:
+        if isinstance(node, dict):
+            yield node
+            yield from walk_tree(node.get("children") or [])
+
+
+def report_category(tree: list[dict]) -> int | None:
+    """The category whose name says 信息公开年报; links to other sites (jump_url) are not lists."""
+    ranked = []
+    for node in walk_tree(tree):
+        if node.get("jump_url") or node.get("id") is None:
+            continue
+        name = str(node.get("name") or "")
+        for rank, pattern in enumerate(REPORT_CATEGORY_NAMES):
+            if pattern.search(name):
+                ranked.append((rank, -int(node.get("post_count") or 0), int(node["id"])))
+                break
+    return min(ranked)[2] if ranked else None
+
+
+def article_entry(article: dict, api_url: str) -> ListingEntry | None:
+    link = article.get("url") or article.get("post_url")
+    title = unescape_js(str(article.get("title") or "")).strip()
+    if not link or not title:
+        return None
+    extra = {
+        "gkmlpt_id": article.get("id"),
+        "index_no": article.get("identifier") or None,
+        "publisher": article.get("publisher") or None,
+        "doc_no": article.get("document_number") or None,
+        # [I] `date` is the document's own date (成文日期), display_publish_time its publication.
+        "written": api_date(article.get("date")),
+        "published": api_date(article.get("display_publish_time")) or api_date(article.get("created_at")),
+        "category": article.get("classify_main_name") or None,
+        "keywords": article.get("keywords") or None,
+        "attachments": [
+            {"url": urljoin(api_url, a["url"]), "filename": a.get("name") or unquote(a["url"].rsplit("/", 1)[-1])}
+            for a in article.get("attachment") or [] if isinstance(a, dict) and a.get("url")
+        ],
+    }
+    return ListingEntry(url=urljoin(api_url, link), title=title, date=extra["published"],
+                        extra={k: v for k, v in extra.items() if v not in (None, [])})
+
+
+def read_meta_table(selector: Selector) -> dict[str, str | None]:
+    """The visible metadata table: `<td><label>索引号：</label><span>…</span></td>` cells;
+    an empty span means the field is absent."""
+    found: dict[str, str | None] = {}
+    for cell in selector.xpath("//td[label]"):
+        label = LABEL_PADDING.sub("", "".join(cell.xpath("./label//text()").getall()))
+        key = TABLE_LABELS.get(label)
+        if key is None or found.get(key):
+            continue
+        value = " ".join(" ".join(cell.xpath("./span//text()").getall()).split())
+        found[key] = (detail_date(value) if key in ("written", "published") else value) or None
+    return found
+
+
+class GkmlptFamily(Family):
+    name = "gkmlpt"
+
+    def start(self, portal: "Portal") -> Iterable[scrapy.Request]:
+        for url in portal.start_urls:
+            page_url, fragment = urldefrag(url)
+            category = portal.options.get("category") or (fragment if fragment.isdigit() else None)
+            if "/gkmlpt/api/" in urlsplit(page_url).path:
+                yield self.list_request(page_url, step="parse_api", meta={"gkmlpt": {"seen": [], "page": None}})
+            else:
+                yield self.list_request(page_url, step="parse_index", meta={"gkmlpt_category": category})
+
+    # --- the catalogue index ------------------------------------------------------------
+    def parse_index(self, response, portal: "Portal") -> Iterable[scrapy.Request]:
+        html = response.text
+        sid = str(portal.options.get("sid") or "") or (SID.search(html).group(1) if SID.search(html) else "")
+        if not sid:
+            raise ValueError("no SID in window._CONFIG: not a gkmlpt index page?")
+        category = response.meta.get("gkmlpt_category") or report_category(read_tree(html))
+        if category is None:
+            raise CategoryNotFound("no 年报 category in window._CONFIG.TREE; set options.category")
+        api = urljoin(response.url, f"api/all/{int(category)}")
+        # Page 0 repeats page 1 on these catalogues, so the walk starts at 1.
+        yield self._api_request(api, sid, page=1, seen=[])
+
+    def _api_request(self, api: str, sid: str, page: int, seen: list) -> scrapy.Request:
+        return self.list_request(f"{api}?page={page}&sid={sid}", step="parse_api",
+                                 headers={"Accept": "application/json, text/plain, */*"},
+                                 meta={"gkmlpt": {"api": api, "sid": sid, "page": page, "seen": seen}})
+
+    # --- the list API -------------------------------------------------------------------
+    def parse_api(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
+        state = response.meta["gkmlpt"]
+        data = json.loads(response.text)
+        if not isinstance(data, dict) or not isinstance(data.get("articles"), list):
+            raise ValueError(f"gkmlpt API answered no article list: {response.text[:200]!r}")
+        seen = list(state["seen"])
+        fresh = 0
+        for article in data["articles"]:
+            if not isinstance(article, dict) or article.get("id") in seen:
+                continue
+            entry = article_entry(article, response.url)
+            if entry is None:
+                continue
+            seen.append(article.get("id"))
+            fresh += 1
+            yield entry
+        total = data.get("total") or (data.get("classify") or {}).get("post_count") or 0
+        # Stop when the category is complete, or a page brings nothing new (a single-page
+        # catalogue, or one that answers every page number with the same rows).
+        if state.get("page") is None or fresh == 0 or len(seen) >= int(total):
+            return
+        yield self._api_request(state["api"], state["sid"], state["page"] + 1, seen)
+
+    # --- detail pages -------------------------------------------------------------------
+    def parse_detail(self, response, entry: ListingEntry, portal: "Portal") -> dict[str, Any]:
+        page = read_detail_page(response, entry)
+        selector = Selector(text=response.text)
+        table = read_meta_table(selector)
+        meta = dict(page["page_meta"])
+        for key, value in table.items():
+            if value:
+                meta[key] = value
+            else:
+                meta.pop(key, None)  # the common reader takes the next text for an empty cell
+        for key in API_META_KEYS:
+            if key not in table and entry.extra.get(key):
+                meta.setdefault(key, entry.extra[key])
+        page["page_meta"] = meta
+        page["title"] = page.get("title") or table.get("title") or entry.title
+        visible_body = " ".join(selector.css("div.article-content ::text").getall()).strip()
+        attachments = self._attachments(selector, response.url)
+        hidden = DETAIL_CONTENT.search(response.text)
+        if not visible_body and hidden:
+            # The body lives only in window._CONFIG.DETAIL (rendered by the page's JavaScript).
+            content = json.loads(hidden.group(1))
+            if content.strip():
+                page["body_html"] = content
+                attachments += self._attachments(Selector(text=content), response.url)
+                attachments += read_detail_html(f"<html><body>{content}</body></html>", response.url)["attachments"]
+        attachments += page["attachments"]
+        if not attachments:  # the list API names the files even when the page shows no link
+            attachments = list(entry.extra.get("attachments", []))
+        unique: dict[str, dict] = {}
+        for attachment in attachments:
+            unique.setdefault(attachment["url"], attachment)
+        page["attachments"] = list(unique.values())
+        return page
+
+    @staticmethod
+    def _attachments(selector: Selector, page_url: str) -> list[dict[str, str]]:
+        """`a.nfw-cms-attachment` links, named by their text (the file's real name)."""
+        found = []
+        for anchor in selector.css("a.nfw-cms-attachment[href]"):
+            url = urljoin(page_url, anchor.attrib["href"].strip())
+            text = " ".join(" ".join(anchor.xpath(".//text()").getall()).split())
+            name = text if text.lower().endswith(ATTACHMENT_EXTENSIONS) else unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+            found.append({"url": url, "filename": name})
+        return found
+
+
+FAMILY = GkmlptFamily()
