@@ -17,7 +17,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from crawler.registry import Portal
 
 CHINA_TIME = timezone(timedelta(hours=8))
+API_URL = re.compile(r"^([^?#]*/gkmlpt/api/all/\d+)")
 SID = re.compile(r"""\bSID\s*:\s*['"]?(\d+)""")
 TREE_START = re.compile(r"\bTREE\s*:\s*\[")
 DETAIL_CONTENT = re.compile(r'"content"\s*:\s*("(?:[^"\\]|\\.)*")', re.S)
@@ -166,8 +167,11 @@ class GkmlptFamily(Family):
         for url in portal.start_urls:
             page_url, fragment = urldefrag(url)
             category = portal.options.get("category") or (fragment if fragment.isdigit() else None)
-            if "/gkmlpt/api/" in urlsplit(page_url).path:
-                yield self.list_request(page_url, step="parse_api", meta={"gkmlpt": {"seen": [], "page": None}})
+            api = API_URL.match(page_url)
+            if api:  # the registry points straight at the list API
+                query = dict(parse_qsl(urlsplit(page_url).query))
+                page = max(int(query["page"]) if query.get("page", "").isdigit() else 1, 1)
+                yield self._api_request(api.group(1), query.get("sid", ""), page=page, seen=[])
             else:
                 yield self.list_request(page_url, step="parse_index", meta={"gkmlpt_category": category})
 
@@ -198,18 +202,19 @@ class GkmlptFamily(Family):
         seen = list(state["seen"])
         fresh = 0
         for article in data["articles"]:
-            if not isinstance(article, dict) or article.get("id") in seen:
+            if not isinstance(article, dict):
                 continue
+            key = article.get("id") or article.get("url")
             entry = article_entry(article, response.url)
-            if entry is None:
+            if entry is None or key in seen:
                 continue
-            seen.append(article.get("id"))
+            seen.append(key)
             fresh += 1
             yield entry
-        total = data.get("total") or (data.get("classify") or {}).get("post_count") or 0
-        # Stop when the category is complete, or a page brings nothing new (a single-page
-        # catalogue, or one that answers every page number with the same rows).
-        if state.get("page") is None or fresh == 0 or len(seen) >= int(total):
+        total = int(data.get("total") or (data.get("classify") or {}).get("post_count") or 0)
+        # Stop when the category is complete, or a page brings nothing new (past the end, or a
+        # catalogue that answers every page number with the same rows).
+        if fresh == 0 or (total and len(seen) >= total):
             return
         yield self._api_request(state["api"], state["sid"], state["page"] + 1, seen)
 
