@@ -107,7 +107,7 @@ _DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _UNKNOWN_LABEL_AFTER = re.compile(r"\s+[^\s:：|]{2,8}\s*[:：]")
 _LEAD_JUNK = re.compile(r"^[\s•·●◆■▪【\[|｜]+")
 _VALUE_TRIM = "\t\n\r \u3000\u00a0|｜:：;；,，】]"
-_BEFORE_INLINE_LABEL = set(" \t\u3000\u00a0|｜;；】])")
+_BEFORE_INLINE_LABEL = set("|｜;；】])")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _CONTENT_MARKERS = re.compile(
     r"<meta[^>]*name\s*=\s*[\"']?ContentStart[^>]*>(?P<body>.*?)<meta[^>]*name\s*=\s*[\"']?ContentEnd", re.I | re.S
@@ -273,7 +273,7 @@ def _label_hits(text: str) -> list[_LabelHit]:
             spaced = bool(rest) and rest[0] in " \t\u3000\u00a0|｜"
             if not (has_colon or alone or (spaced and label not in _WEAK_LABELS)):
                 continue
-        elif not (has_colon and text[match.start() - 1] in _BEFORE_INLINE_LABEL):
+        elif not (has_colon and (text[match.start() - 1].isspace() or text[match.start() - 1] in _BEFORE_INLINE_LABEL)):
             continue
         hits.append(_LabelHit(label, key, rank, match.start(), match.end()))
     return hits

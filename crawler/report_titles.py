@@ -12,6 +12,8 @@ from functools import lru_cache
 import opencc
 
 _WHITESPACE = re.compile(r"[\s\u3000\u00a0]+")
+# A report names its year; a bare "政府信息公开年报" is the column's own name in navigation.
+_YEAR = re.compile(r"(19|20)\d{2}|[〇零一二三四五六七八九]{4}")
 
 # The report itself (年度报告, 年报, 工作报告 ...) after a disclosure phrase (信息公开, 政务公开, 资讯公开).
 _REPORT_AFTER_DISCLOSURE = re.compile(r"公开.{0,12}?(年度报告|年报|工作报告|情况报告|年度工作报告)")
@@ -38,7 +40,7 @@ def normalize_title(title: str) -> str:
 
 def is_annual_report_title(title: str | None) -> bool:
     text = normalize_title(title or "")
-    if len(text) < 4 or _NOT_A_REPORT.search(text):
+    if len(text) < 4 or _NOT_A_REPORT.search(text) or not _YEAR.search(text):
         return False
     if _REPORT_AFTER_DISCLOSURE.search(text):
         return True
