@@ -1,9 +1,9 @@
 """A small, realistic archive database for the Datasette tests, built through pipelines.store.
 
-Twelve reports from five portals (four provinces, 2019-2022), written the way a crawl writes them:
-the detail page archived as a WARC record (one of them GBK-encoded), the report row with its text,
-attachments, metrics with provenance, consistency checks (one report fails one), a crawl run with
-fetch errors. Texts mention 行政复议 / 依申请 / 行政诉讼 in some reports and not in others, so the
+Twelve reports from five portals (four provinces, 2019-2022; Hangzhou has none for 2021), written
+the way a crawl writes them: the detail page archived as a WARC record (one of them GBK-encoded),
+the report row with its text, attachments, metrics with provenance, consistency checks (one report
+fails one), a crawl run with fetch errors. Texts mention 行政复议 / 依申请 / 行政诉讼 in some reports and not in others, so the
 search tests have both hits and misses.
 """
 from __future__ import annotations
@@ -44,7 +44,7 @@ REPORTS = [
     ("gd-sz-jtj", 2021, "深圳市交通运输局", (2041, 301, 7, 296, 12, 2, 0), {"apply", "lawsuit"}),
     ("zj-hz-gov", 2019, "杭州市人民政府办公厅", (4410, 655, 18, 660, 13, 6, 2), {"review"}),
     ("zj-hz-gov", 2020, "杭州市人民政府办公厅", (4882, 702, 13, 699, 16, 4, 3), {"apply", "review", "lawsuit"}),
-    ("zj-hz-gov", 2021, "杭州市人民政府办公厅", (5120, 745, 16, 748, 13, 5, 2), set()),
+    ("zj-hz-gov", 2022, "杭州市人民政府办公厅", (5120, 745, 16, 748, 13, 5, 2), set()),
     ("bj-hd-gov", 2020, "北京市海淀区人民政府", (3312, 1460, 88, 1500, 48, 21, 11), {"review", "apply", "lawsuit"}),
     ("bj-hd-gov", 2021, "北京市海淀区人民政府", (3590, 1610, 48, 1590, 68, 17, 9), {"apply"}),
     ("js-nj-stj", 2020, "南京市统计局", (620, 14, 0, 14, 0, 0, 0), {"lawsuit"}),
@@ -198,3 +198,26 @@ def add_report(db_path: str | Path, portal_id: str, year: int, text: str) -> str
     store.save_report(db, row, [], parsed_result(portal, year, agency, (1, 1, 0, 1, 0, 0, 0)))
     db.close()
     return row["id"]
+
+
+def get(datasette, path: str):
+    """GET path from the Datasette ASGI app in-process (no server), returning the httpx response."""
+    import asyncio
+
+    async def fetch():
+        await datasette.invoke_startup()
+        return await datasette.client.get(path)
+
+    return asyncio.run(fetch())
+
+
+def reports_containing(db_path: str | Path, term: str) -> set[str]:
+    """Ids of the reports whose title or text contains term: the answer a search must give."""
+    import sqlite3
+
+    connection = sqlite3.connect(db_path)
+    try:
+        return {row[0] for row in connection.execute("select id, title, text from reports")
+                if term in (row[1] or "") or term in (row[2] or "")}
+    finally:
+        connection.close()

@@ -1,11 +1,66 @@
-"""nianbao serve (not implemented yet)."""
-HELP = "serve (not implemented yet)"
+"""nianbao serve: browse the archive in Datasette (read-only), with metadata.yml and the nianbao plugin."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from pathlib import Path
+
+from crawler.webui.app import build_datasette
+
+HELP = "serve the archive database read-only in Datasette (search, facets, canned queries, dashboard)"
 
 
 def add_arguments(parser):
-    parser.add_argument("rest", nargs="*")
+    from pipelines.store import DEFAULT_DB
+
+    parser.add_argument("--db", default=str(DEFAULT_DB), help=f"archive database (default {DEFAULT_DB})")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)")
+    parser.add_argument("--port", type=int, default=8001, help="port (default 8001; 0 picks a free one)")
+    parser.add_argument("--immutable", action="store_true",
+                        help="serve a published snapshot that nothing writes to (faster: no locking, cached counts)")
+    parser.add_argument("--archive-dir", default=None,
+                        help="directory of the WARC files behind the archived-copy links (default: archive/ beside the database)")
 
 
-def run(args):
-    print("nianbao serve: not implemented yet")
-    return 2
+def checkpoint_for_snapshot(db_path: Path) -> None:
+    """Fold the write-ahead log into the database file: immutable readers never look at the WAL."""
+    wal = db_path.with_name(db_path.name + "-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        return
+    connection = sqlite3.connect(db_path)
+    try:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.close()
+    if busy:
+        raise RuntimeError(f"{db_path} is being written to; --immutable needs a snapshot nothing writes to")
+
+
+def serve(db_path, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False, archive_dir=None) -> int:
+    """Run Datasette over db_path with uvicorn, as `datasette serve` does, until interrupted."""
+    import uvicorn
+
+    db_path = Path(db_path).resolve()
+    if immutable:
+        checkpoint_for_snapshot(db_path)
+    datasette = build_datasette(db_path, immutable=immutable, archive_dir=archive_dir)
+    asyncio.run(datasette.invoke_startup())
+    mode = "immutable snapshot" if immutable else "read-only, live"
+    print(f"nianbao: serving {db_path} ({mode}) at http://{host}:{port}/", flush=True)
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
+    return 0
+
+
+def run(args) -> int:
+    db_path = Path(args.db)
+    if not db_path.exists():
+        print(f"nianbao serve: no archive database at {db_path} (run `nianbao crawl` or `nianbao demo` first)",
+              file=sys.stderr)
+        return 2
+    try:
+        return serve(db_path, host=args.host, port=args.port, immutable=args.immutable, archive_dir=args.archive_dir)
+    except RuntimeError as error:
+        print(f"nianbao serve: {error}", file=sys.stderr)
+        return 2
