@@ -160,6 +160,21 @@ def test_column_without_pager_yields_inline_rows_only():
         ("http://x.example/art/2023/2/1/art_501_77.html", "某县教育局2022年政府信息公开工作年度报告", "2023-02-01")]
 
 
+def test_column_with_nextgroup_but_no_pager_call_still_asks_the_proxy():
+    html = """<html><body><div id="7788"><script type="text/xml"><datastore>
+    <nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&appid=1&appid=1&webid=12&path=/&columnid=3456&unitid=7788&webname=%E6%B5%B7%E9%97%A8&permissiontype=0"></a>]]></nextgroup>
+    <recordset><record><![CDATA[<li><a href="/art/2023/2/1/art_3456_77.html" title="海门区2022年政府信息公开工作年度报告">海门区2022年…</a><span>2023-02-01</span></li>]]></record>
+    </recordset></datastore></script></div></body></html>"""
+    response = scrapy.http.HtmlResponse(url="http://x.example/col/col3456/index.html", body=html.encode(), encoding="utf-8")
+    portal = Portal(id="x", name="x", province=None, city=None, county=None, region_code=None, department=None,
+                    family="hanweb", start_urls=[response.url])
+    entry, request = list(FAMILY.parse_list(response, portal))
+    assert entry.title == "海门区2022年政府信息公开工作年度报告"
+    assert request.url == "http://x.example/module/web/jpage/dataproxy.jsp?startrecord=2&endrecord=46&perpage=15"
+    form = parse_qs(request.body.decode())
+    assert (form["columnid"], form["unitid"], form["webid"], form["webname"]) == (["3456"], ["7788"], ["12"], ["海门"])
+
+
 @pytest.mark.parametrize("fragment, title, date", [
     ('<tr><td><a href="/art/2017/4/1/art_9_1.html" title="海门市2016年政府信息公开年报">海门市2016年...</a></td><td>[2017-04-01]</td></tr>',
      "海门市2016年政府信息公开年报", "2017-04-01"),

@@ -136,8 +136,8 @@ class HanwebFamily(Family):
         total = paging["total"]
         if total is not None and len(entries) >= total:
             return
-        if total is None and entries:
-            return  # no jpage pager: everything the column shows is inline
+        if total is None and entries and not paging["next_group"]:
+            return  # neither a pager nor a next group: everything the column shows is inline
         paging["seen"] = seen
         yield self._proxy_request(paging, start=len(entries) + 1)
 
@@ -198,6 +198,7 @@ class HanwebFamily(Family):
             "group": per_page * int(portal.options.get("group_pages") or jpage.get("groupSize") or DEFAULT_GROUP_PAGES),
             "total": int(total) if total and total.isdigit() else None,
             "referer": page_url,
+            "next_group": bool(href),
         }
 
     # --- dataproxy.jsp groups -----------------------------------------------------------
