@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from pipelines.normalize import compact
 
 MAX_LABEL = 60
 FUZZY_MIN = 0.84
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\(?[一二三四五六七八九十]+\)|\d{1,2}[.、)]?(?!\d))")
+_COUNTED = re.compile(r"\d+(?:件|条|次|个|人|元|篇)")
 _NOT_LETTER = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
 
 Vocabulary = tuple[tuple[str, tuple[str, ...]], ...]
@@ -66,9 +68,16 @@ def _score(label: str, mode: str, pattern: str) -> float:
     return 0.0
 
 
+def is_prose(text: str) -> bool:
+    """A sentence, or a figure with its unit ("收到申请853件"): report text, not a table label."""
+    core = compact(text)
+    return len(core) > MAX_LABEL or "。" in core or bool(_COUNTED.search(core))
+
+
+@lru_cache(maxsize=8192)
 def match(text: str | None, vocabulary: Vocabulary) -> str | None:
     """The vocabulary key whose patterns fit the label best, or None (unknown or ambiguous)."""
-    if text is None or len(compact(text)) > MAX_LABEL:
+    if text is None or is_prose(text):
         return None
     label = strip_numbering(text) or squash(text)
     scores: dict[str, float] = {}

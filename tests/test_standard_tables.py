@@ -1,0 +1,148 @@
+"""Standard report tables 二/三/四 → METRICS.md keys, over hand-written report fixtures.
+
+Each tests/fixtures/reports/<case>.html|.txt has a <case>.expected.json holding the format,
+every cell of tables 二, 三, 四 (blank cells left out: absent, not zero) and the rules the case
+breaks on purpose (`failed_rules`, empty for a consistent report).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipelines.metrics import table_labels as labels
+from pipelines.metrics.checks import run_checks
+from pipelines.metrics.standard import extract_standard
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "reports"
+SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
+CASES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".html", ".txt")) if FIXTURES.is_dir() else []
+
+
+def _extract(path: Path) -> dict:
+    content = path.read_text(encoding="utf-8")
+    if path.suffix == ".html":
+        return extract_standard(content, None)
+    return extract_standard(None, content)
+
+
+def _expected(path: Path) -> dict:
+    return json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+
+
+def test_every_fixture_has_its_expected_file():
+    assert len(CASES) >= 10
+    for path in CASES:
+        assert path.with_name(path.stem + ".expected.json").exists(), path.name
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_fixture_cells(path):
+    expected = _expected(path)
+    result = _extract(path)
+    assert result["format"] == expected["format"]
+    metrics = result["metrics"]
+    wrong = {k: (v, metrics.get(k)) for k, v in expected["metrics"].items() if metrics.get(k) != v}
+    unexpected = sorted(set(metrics) - set(expected["metrics"]))
+    assert not wrong, f"{len(wrong)} cells wrong (expected, read), e.g. {dict(list(wrong.items())[:8])}"
+    assert not unexpected, f"keys not in the expected file: {unexpected}"
+    assert result["errors"] == []
+    for key in metrics:
+        prov = result["provenance"][key]
+        assert prov["source"] == "table" and prov["section"] in ("二", "三", "四") and prov["snippet"]
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_fixture_checks(path):
+    expected = _expected(path)
+    result = _extract(path)
+    checks = run_checks(result["metrics"], result["format"])
+    failed = sorted(c["rule"] for c in checks if not c["passed"])
+    assert failed == sorted(expected["failed_rules"])
+    # a failed check never drops a number
+    assert set(expected["metrics"]) <= set(result["metrics"])
+
+
+def test_units_and_signs_kept():
+    result = _extract(FIXTURES / "sh2019_rowspan.html")
+    assert result["provenance"]["active.procurement.amount"]["unit"] == "元"
+    assert result["metrics"]["active.other_services.change"] == -1
+    assert result["metrics"]["active.licensing.change"] == 2
+    result = _extract(FIXTURES / "district2021_pspan.html")
+    assert result["provenance"]["active.fees.amount"]["unit"] == "万元"
+    assert result["metrics"]["active.fees.amount"] == 12.6
+
+
+def test_provenance_names_row_and_column():
+    result = _extract(FIXTURES / "sh2019_rowspan.html")
+    snippet = result["provenance"]["requests.denied.third_party.business"]["snippet"]
+    assert "保护第三方合法权益" in snippet and "商业企业" in snippet
+    assert result["provenance"]["review.total"]["section"] == "四"
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
+def test_legacy_seeds_are_not_standard(seed):
+    result = extract_standard(None, seed.read_text(encoding="utf-8"))
+    assert result["format"] is None
+    assert not [k for k in result["metrics"] if k.startswith("requests.")]
+
+
+def test_nothing_to_read():
+    assert extract_standard(None, None)["format"] is None
+    assert extract_standard("<html><body><p>无表格</p></body></html>", None)["metrics"] == {}
+    broken = extract_standard("<table><tr><td rowspan='x'>自然人<td>", "\x00")
+    assert broken["format"] is None
+
+
+def test_row_with_lost_blank_cells_is_reported_not_guessed():
+    text = "\n".join(["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计",
+                      "一、本年新收政府信息公开申请数量", "5", "1", "1", "7",
+                      "二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0", "0"])
+    result = extract_standard(None, text)
+    assert "requests.new.natural_person" not in result["metrics"]
+    assert result["metrics"]["requests.carried_over.total"] == 0
+    assert any("本年新收" in e and "4 cells for 7 columns" in e for e in result["errors"])
+
+
+# --- label matching -----------------------------------------------------------------------------
+@pytest.mark.parametrize("text,vocabulary,key", [
+    ("政许可", labels.TABLE2_ROWS, "licensing"),
+    ("行政规范性文件", labels.TABLE2_ROWS, "normative"),
+    ("年废止件数", labels.TABLE2_COLUMNS, "repealed"),
+    ("现行有效件数 (历史累计)", labels.TABLE2_COLUMNS, "in_force"),
+    ("处理决定数量\n(2023年办件量)", labels.TABLE2_COLUMNS, "decisions"),
+    ("本年新\n制作数量", labels.TABLE2_COLUMNS, "made"),
+    ("本年增/减", labels.TABLE2_COLUMNS, "change"),
+    ("本年收费金额（单位：万元）", labels.TABLE2_COLUMNS, "amount"),
+    ("第二十条第()", labels.TABLE2_ROWS, "caption"),
+    ("商业 企业", labels.TABLE3_COLUMNS, "business"),
+    ("合计", labels.TABLE3_COLUMNS, "total"),
+    ("其他", labels.TABLE3_COLUMNS, "other_org"),
+    ("法人或其他组织", labels.TABLE3_COLUMNS, "group"),
+    ("(二)部分公开(区分处理的,只计这一情况,不计其他情形)", labels.TABLE3_ROWS, "partial"),
+    ("5.属于三类内容事务信息", labels.TABLE3_ROWS, "denied.internal_affairs"),
+    ('3.危及"三安全一稳定"', labels.TABLE3_ROWS, "denied.security_stability"),
+    ("3.危及“三安全一稳定”", labels.TABLE3_ROWS, "denied.security_stability"),
+    ("1.属于国家密", labels.TABLE3_ROWS, "denied.state_secret"),
+    ("（七）总计", labels.TABLE3_ROWS, "total"),
+    ("3.其他", labels.TABLE3_ROWS, "other.other"),
+    ("2.申请人逾期未缴费、行政机关不再处理其政府信息公开申请", labels.TABLE3_ROWS, "other.unpaid_fee"),
+    ("四、结转下年度继续办理", labels.TABLE3_ROWS, "carry_forward"),
+    ("結果維持", labels.TABLE4_COLUMNS, "upheld"),
+    ("未经复议直接起诉", labels.TABLE4_GROUPS, "litigation.direct"),
+])
+def test_label_matches(text, vocabulary, key):
+    assert labels.match(text, vocabulary) == key
+
+
+@pytest.mark.parametrize("text,vocabulary", [
+    ("四、行政复议数量", labels.TABLE4_GROUPS),  # legacy 统计表 row, not the table 四 header
+    ("四、政府信息公开行政复议、行政诉讼情况", labels.TABLE4_GROUPS),
+    ("（一）规章制度建设", labels.TABLE2_ROWS),
+    ("法人或其他组织", labels.TABLE3_ROWS),
+    ("（二）依申请公开。全年新收政府信息公开申请853件，上年结转19件。", labels.TABLE3_ROWS),
+    ("本年新", labels.TABLE2_COLUMNS),  # truncated header: 制作 or 公开? refuse to guess
+])
+def test_label_rejects(text, vocabulary):
+    assert labels.match(text, vocabulary) is None
