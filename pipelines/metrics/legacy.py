@@ -66,6 +66,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("litigation", r"纠错|纠正", "litigation.corrected"),
     ("litigation", r"其他", "litigation.other"),
     ("staff", r"专门机构", "staff.units"),
+    ("staff", r"查阅点", "reading_points.total"),
     ("staff", r"专职", "staff.full_time"),
     ("staff", r"兼职", "staff.part_time"),
     ("staff", r"人员数", "staff.total"),

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from pipelines.normalize import chinese_number
 
-NUMBER = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
+NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
+# Clause breaks: any comma except a thousands separator (1,236条).
+CLAUSE_BREAK = re.compile(r",(?!\d{3}(?!\d))|(?<!\d),")
 NEGATION = re.compile(r"未|没有|无|不存在|为零|为0(?!\d)|均为零|零(?:件|条|起|次|宗)|(?<!\d)0(?:件|条|起|次|宗)")
 CUMULATIVE = re.compile(r"以来|累计|历年|至今|截至|截止|总计发布")
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.](?!\d))")
@@ -40,8 +42,8 @@ class Clause:
 
 
 def _number(text: str) -> int | float | None:
-    if re.fullmatch(r"\d+", text):
-        return int(text)
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+|\d+", text):
+        return int(text.replace(",", ""))
     if re.fullmatch(r"\d+\.\d+", text):
         return float(text)
     return chinese_number(text)
@@ -77,7 +79,7 @@ def clauses(text: str) -> list[Clause]:
             # A heading names a topic ("收费及减免情况"); it states no figure.
             heading = number == 0 and bool(HEADING.match(line))
             after = False
-            for part in re.split(r"[,，]", sentence):
+            for part in CLAUSE_BREAK.split(sentence):
                 if re.match(r"^(其中|包括|分别|含|主要|如)", part):
                     after = True
                 if part:
@@ -95,14 +97,22 @@ def _first_count(text: str, units: str) -> tuple[int | float, str] | None:
 
 def _active(clause: Clause, found: dict[str, Finding]) -> None:
     text = clause.text
-    if clause.after_qizhong or CUMULATIVE.search(text) or re.search(r"解读|提案|建议|案件|办件", text):
+    if CUMULATIVE.search(text) or re.search(r"解读|提案|建议|案件|办件", text):
+        return
+    explicit = re.search(r"主动公开", text)
+    if explicit and "规范性文件" in text[explicit.end():]:
+        documents = _first_count(text[explicit.end():], "件|条|份")
+        if documents:
+            _keep(found, "active.normative_docs", documents, clause)
         return
     count = _first_count(text, "条")
     if not count:
         return
-    explicit = re.search(r"主动公开", text)
-    if explicit and "规范性文件" in text[explicit.end():]:
-        _keep(found, "active.normative_docs", count, clause)
+    if clause.after_qizhong:
+        # "其中通过政府网站公开1102条": a breakdown by channel is kept, any other breakdown is not.
+        channel = next((key for word, key in CHANNELS if word in text), None)
+        if channel and re.search(r"公开|发布", text):
+            _keep(found, channel, count, clause)
         return
     if not re.search(r"信息|文件|公文", text):
         return
@@ -168,7 +178,8 @@ def _fees(clause: Clause, found: dict[str, Finding]) -> None:
     text = clause.text
     if not re.search(r"收费|费用|收取", text):
         return
-    if not (re.search(r"收费|费用", clause.section) or re.search(r"信息公开|公开", text)):
+    waived = re.search(r"(未|没有|不|无)(收取|收)[^,，。]{0,16}?费", text)
+    if not (waived or re.search(r"收费|费用", clause.section) or re.search(r"信息公开|公开", text)):
         return
     amount = re.search(r"(?:收取|收费)[^,，。]{0,12}?" + NUMBER + r"(元|万元)", text)
     if amount and _number(amount.group(1)) is not None:
