@@ -9,7 +9,8 @@ show a label/value table (索引号, 分类, 发布机构, 成文日期, 名称,
 and `a.nfw-cms-attachment` links; some carry the body only in `window._CONFIG.DETAIL.content`.
 
 The registry picks the category with `options: {category: N}` or a start URL fragment
-(`/gkmlpt/index#721`); otherwise the 年报 category is looked up by name in TREE.
+(`/gkmlpt/index#721`); otherwise the 年报 category is looked up by name in TREE. A start URL
+may also be the list API itself; `options: {sid: …}` overrides the SID read from the page.
 """
 from __future__ import annotations
 

@@ -133,13 +133,14 @@ class HanwebFamily(Family):
         paging = self._paging(html, store_xml, unitid, response.url, portal)
         if paging is None:
             return
+        inline_rows = len(RECORD.findall(store_xml))  # rows, parsed or not, count for the proxy's offsets
         total = paging["total"]
-        if total is not None and len(entries) >= total:
+        if total is not None and inline_rows >= total:
             return
-        if total is None and entries and not paging["next_group"]:
+        if total is None and inline_rows and not paging["next_group"]:
             return  # neither a pager nor a next group: everything the column shows is inline
         paging["seen"] = seen
-        yield self._proxy_request(paging, start=len(entries) + 1)
+        yield self._proxy_request(paging, start=inline_rows + 1)
 
     @staticmethod
     def _datastores(html: str) -> dict[str, str]:
