@@ -95,7 +95,8 @@ class _Reader:
         if not cell.text or not _is_label(cell.text):
             number, unit = parse_cell(cell.text) if cell.text else (None, None)
             self.values.append(Value(number, unit, cell.text, cell.col))
-            self.header_open = False
+            if cell.text:  # blank filler cells inside a header do not end it
+                self.header_open = False
             if not bounded and self.table == 4 and self.columns and len(self.values) >= len(self.columns):
                 self.flush()
             return

@@ -101,7 +101,7 @@ def text_rows(text: str) -> list[Row]:
     tab_row: Row | None = None
     block = 0
     for raw in normalize_text(text).split("\n"):
-        if tab_row is not None and not raw.strip():
+        if tab_row is not None and not raw.strip(" "):  # "\t" alone is a blank cell, "" ends the row
             rows.append(tab_row)
             tab_row = None
             continue
