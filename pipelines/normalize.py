@@ -23,7 +23,10 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Punctuation that sits tight against Chinese text (after NFKC: ASCII brackets and colons too).
 CJK_PUNCT = "\u3001\u3002\u3008-\u3011\u3014-\u301f“”‘’《》【】〔〕、。(),:;!?"
 _TIGHT_LEFT = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}]) +(?=[{CJK}{CJK_PUNCT}0-9])")
-_TIGHT_RIGHT = re.compile(rf"(?<=[0-9{CJK_PUNCT}]) +(?=[{CJK}])")
+# After a digit only words that count or date it close up ("2018 年度", "13 条"), so a value
+# followed by the next label ("索引号:1 发布机构") stays apart.
+COUNTERS = "年月日号条件次个人元万亿千百篇项期份场家起余多名天周届批类栏度时分秒"
+_TIGHT_RIGHT = re.compile(rf"(?<=[{CJK_PUNCT}]) +(?=[{CJK}])|(?<=[0-9]) +(?=[{COUNTERS}])")
 _SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\((?=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*[aeiouüāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])"
@@ -262,6 +265,9 @@ def html_to_text(markup: str | None) -> str:
     except RecursionError:
         parts = [" ".join(root.itertext())]
     text = "".join(parts)
+    if not text.strip():
+        # lxml gives up on pathological markup (thousands of nested tags): keep the words anyway.
+        text = re.sub(r"<[^>]*>", "\n", str(markup))
     text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
     return re.sub(r"\n{4,}", "\n\n\n", text).strip("\n")
 
