@@ -38,7 +38,13 @@ TABLE2_UNITS = {"made": "件", "published": "件", "total": "件", "issued": "�
 # Columns that exist in one template only (REPORT_FORMAT.md §1.3).
 TABLE2_COLUMN_TEMPLATE = {"made": 2019, "published": 2019, "total": 2019, "previous": 2019, "change": 2019,
                           "projects": 2019, "issued": 2021, "repealed": 2021, "in_force": 2021}
-_MULTI_NUMBER = re.compile(r"^[+-]?[\d.,]+(?:\s+[+-]?[\d.,]+)+$")
+_NUMBER_TOKEN = r"(?:[+-]?\d[\d.,]*(?:万元|元)?|—|-)"
+_MULTI_NUMBER = re.compile(rf"^{_NUMBER_TOKEN}(?:\s+{_NUMBER_TOKEN})+$")
+# "— 3 —", "Page 4", "第 3 页", "P. 8": page numbers from PDF or flipbook text
+_PAGE_FURNITURE = re.compile(r"^(?:[—-]\s*\d{1,3}\s*[—-]|第\s*\d{1,3}\s*页|Page\s*\d+\b.*|P\.\s*\d{1,3})$", re.I)
+# "三、本年度办理结果 (一)予以公开": two labels on one line, split before the second numbering
+_NUMBERED_PARTS = re.compile(r"(?<=[\u4e00-\u9fff)])\s*(?<!第)(?=\([一二三四五六七八九十]+\)|\d{1,2}\.\D)")
+_LABEL_THEN_NUMBERS = re.compile(rf"^(?P<label>.*?[^\d\s+\-—.,])\s*(?P<numbers>{_NUMBER_TOKEN}(?:\s+{_NUMBER_TOKEN})*)$")
 _UNIT_IN_HEADER = re.compile(r"单位\W?(万元|元)|\((万元|元)\)")
 SECTION = {2: "二", 3: "三", 4: "四"}
 
@@ -80,7 +86,7 @@ class _Reader:
     # --- stream -------------------------------------------------------------------------------
     def read(self, rows: list[Row]) -> None:
         for row in rows:
-            cells = _split_number_runs(row.cells)
+            cells = _split_cells(row.cells)
             if row.bounded and any(_is_label(c.text) for c in cells):
                 # leading empty cells of a labelled row are layout filler, not blank values
                 while cells and not cells[0].text:
@@ -334,14 +340,28 @@ def _is_label(text: str) -> bool:
     return bool(text) and parse_cell(text)[0] is None
 
 
-def _split_number_runs(cells: list[Cell]) -> list[Cell]:
-    """'0 0 0 0 0' in one cell (PDF text) is one number per column."""
+def _split_cells(cells: list[Cell]) -> list[Cell]:
+    """Undo what PDF text does to a row: '0 0 0 0 0' in one cell is one number per column,
+    '规章0 0 3' is a label and its numbers, '(三)不予公开1.属于国家秘密' two labels,
+    '结果维持结果纠正…' several header cells; page numbers are dropped."""
     out = []
     for cell in cells:
+        if cell.col is not None or not cell.text:
+            out.append(cell)
+            continue
+        if _PAGE_FURNITURE.match(cell.text):
+            continue
         if _MULTI_NUMBER.match(cell.text):
             out.extend(Cell(part) for part in cell.text.split())
-        else:
-            out.append(cell)
+            continue
+        label, numbers = cell.text, []
+        found = _LABEL_THEN_NUMBERS.match(cell.text)
+        if found and not labels.is_prose(found["label"]) \
+                and all(parse_cell(t)[0] is not None for t in found["numbers"].split()):
+            label, numbers = found["label"], found["numbers"].split()
+        words = labels.split_header_run(label) or _NUMBERED_PARTS.split(label)
+        out.extend(Cell(w) for w in words if w.strip())
+        out.extend(Cell(n) for n in numbers)
     return out
 
 

@@ -186,6 +186,27 @@ TABLE4_COLUMNS: Vocabulary = (
     ("total", ("eq:总计", "eq:合计")),
 )
 
+# Header words PDF text runs together on one line ("结果维持结果纠正其他结果…"): longest first.
+_RUN_WORDS = tuple(sorted((
+    "信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增减", "处理决定数量",
+    "本年处理决定数量", "采购项目数量", "采购总金额", "本年制发件数", "本年废止件数", "现行有效件数",
+    "申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计", "合计",
+    "行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉", "结果维持", "结果纠正", "其他结果", "尚未审结",
+), key=len, reverse=True))
+
+
+def split_header_run(text: str) -> list[str] | None:
+    """'自然人商业企业…总计' → its header words, when the whole cell is made of them; else None."""
+    core, parts, at = squash(text), [], 0
+    while at < len(core):
+        word = next((w for w in _RUN_WORDS if core.startswith(w, at)), None)
+        if word is None:
+            return None
+        parts.append(word)
+        at += len(word)
+    return parts if len(parts) >= 2 else None
+
+
 # Words that only the one template uses (REPORT_FORMAT.md §1.3–1.4); the citation decides ties.
 TEMPLATE_2019_CITATION = re.compile(r"2019\W{0,2}60\s*号")
 TEMPLATE_2021_CITATION = re.compile(r"2021\W{0,2}30\s*号")
