@@ -26,7 +26,7 @@ SETTINGS = {
     "default_facet_size": 20,
     "default_page_size": 50,
     "suggest_facets": False,
-    "truncate_cells_html": 300,
+    "truncate_cells_html": 120,
     "num_sql_threads": 3,
     "allow_download": False,
     "default_cache_ttl": 60,

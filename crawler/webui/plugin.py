@@ -5,8 +5,11 @@ Loaded by crawler.webui.app.build_datasette (and so by `nianbao serve`); with th
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import markupsafe
 from datasette import hookimpl
+from datasette.utils.asgi import Response
 
 from crawler.webui import archived_copy
 from pipelines import search
@@ -20,9 +23,23 @@ def prepare_connection(conn):
     conn.create_function("escape_fts", 1, search.fts_query, deterministic=True)
 
 
+STYLESHEET = Path(__file__).resolve().parent / "static" / "nianbao.css"
+
+
+async def stylesheet():
+    return Response(STYLESHEET.read_text(encoding="utf-8"), content_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "max-age=3600"})
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [datasette.urls.path("/-/nianbao.css")]
+
+
 @hookimpl
 def register_routes():
     return [
+        (r"^/-/nianbao\.css$", stylesheet),
         (r"^/-/archive/(?P<report_id>[0-9a-zA-Z_-]+)$", archived_copy.report_copy),
         (r"^/-/archive/attachment/(?P<attachment_id>[0-9a-zA-Z_-]+)$", archived_copy.attachment_copy),
     ]
@@ -33,10 +50,13 @@ def _archive_link(datasette, path: str, label: str) -> markupsafe.Markup:
 
 
 @hookimpl
-def render_cell(row, value, column, table, datasette):
-    """Archived-copy links: the views' archived_copy column, and warc_file in reports/attachments."""
+def render_cell(row, value, column, table, database, datasette):
+    """Archived-copy links (the views' archived_copy column, warc_file in reports and attachments)
+    and links from report ids in other tables, views and queries to the report's row."""
     if value is None or not isinstance(value, str):
         return None
+    if column == "report_id" or (column == "id" and table == "report_summary"):
+        return markupsafe.Markup('<a href="{}">{}</a>').format(datasette.urls.row(database, "reports", value), value)
     if column == "archived_copy" and value.startswith("/-/archive/"):
         return _archive_link(datasette, value, "存档副本 archived copy")
     if column == "warc_file" and table in ("reports", "attachments") and "id" in row.keys():
