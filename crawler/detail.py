@@ -116,7 +116,7 @@ _JS_ANCHOR = re.compile(r"<a\b([^>]*?)>", re.I)
 _JS_ATTRIBUTE = re.compile(r"([\w-]+)\s*=\s*\\?([\"'])(.*?)\\?\2")
 _SOFT_404 = re.compile(
     r"页面不存在|页面找不到|找不到(该|您要访问的|您所访问的|所访问的)?页面|页面已(被)?删除|不存在或已(被)?删除|"
-    r"您访问的页面|无法找到该页|(?<!\d)404(?!\d)|not\s+found",
+    r"您访问的页面|无法找到该页|(?<!\d)404(?![\d.]|\s*[件条个项次人份])|not\s+found",
     re.I,
 )
 SOFT_404_MAX_TEXT = 1500  # visible characters; real 404 shells are short, reports are not
@@ -492,5 +492,13 @@ def read_detail_html(html: str, url: str, entry: ListingEntry | None = None) -> 
 
 
 def read_detail_page(response, entry: ListingEntry | None = None) -> dict[str, Any]:
-    """read_detail_html on a Scrapy TextResponse (already re-decoded by crawler.encoding)."""
+    """read_detail_html on a Scrapy TextResponse (already re-decoded by crawler.encoding).
+
+    A list row that links straight to a document (PDF, DOC …) gives a binary response: the
+    document itself is then the report's one attachment.
+    """
+    if not hasattr(response, "text"):
+        name = unquote(basename(urlsplit(response.url).path)) or response.url
+        return {"title": entry.title if entry else None, "page_meta": {}, "body_html": None,
+                "attachments": [{"url": response.url, "filename": name}], "soft_404": False}
     return read_detail_html(response.text, response.url, entry)

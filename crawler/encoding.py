@@ -36,6 +36,9 @@ _ALIASES = {
 }
 # Single-byte codecs decode any byte string, so a declaration of one proves nothing.
 _SINGLE_BYTE = {"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"}
+# charset-normalizer guesses worth taking for Chinese portals; for anything else (it will name a
+# DOS code page for plain noise) the declared single-byte charset, or GB18030 with replacements, is as good.
+_PLAUSIBLE_GUESSES = {"gb18030", "big5hkscs", "utf-8", "utf-16", "utf-32", "euc_jp", "shift_jis", "cp932", "euc_kr", "cp949"}
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -112,7 +115,7 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str:
     guess = from_bytes(body[:200_000]).best()
     if guess is not None and guess.encoding:
         codec = normalize_charset(guess.encoding)
-        if codec and codec not in _SINGLE_BYTE:
+        if codec in _PLAUSIBLE_GUESSES:
             return codec
     single = [c for c in declared if c in _SINGLE_BYTE]
     return single[0] if single else "gb18030"
