@@ -29,6 +29,7 @@ COUNTERS = "年月日号条件次个人元万亿千百篇项期份场家起余�
 _TIGHT_RIGHT = re.compile(rf"(?<=[{CJK_PUNCT}]) +(?=[{CJK}])|(?<=[0-9]) +(?=[{COUNTERS}])")
 _SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\((?=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*[aeiouüāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])"
                      r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
 _LONG_DASHES = str.maketrans({c: "—" for c in "―─━﹘⸺"})
@@ -62,7 +63,7 @@ def normalize_text(s: str | None) -> str:
     s = str(s).replace("\r\n", "\n").replace("\r", "\n")
     if "&" in s and ";" in s:
         s = htmllib.unescape(s)
-    s = _INVISIBLE.sub("", s)
+    s = _CONTROL.sub("", _INVISIBLE.sub("", s))
     s = unicodedata.normalize("NFKC", s)
     s = to_simplified(s)
     s = _PINYIN.sub("", s)
@@ -74,6 +75,11 @@ def normalize_text(s: str | None) -> str:
         line = _TIGHT_RIGHT.sub("", line)
         lines.append(line.strip(" "))
     return "\n".join(lines)
+
+
+def strip_control(s: str) -> str:
+    """Without control characters and lone surrogates (lxml refuses them; they carry nothing)."""
+    return _CONTROL.sub("", s)
 
 
 def compact(s: str | None) -> str:
@@ -221,8 +227,9 @@ def html_to_text(markup: str | None) -> str:
     import lxml.etree
     import lxml.html
 
+    markup = strip_control(str(markup))
     try:
-        root = lxml.html.fromstring(str(markup))
+        root = lxml.html.fromstring(markup)
     except (ValueError, lxml.etree.ParserError, TypeError):
         return re.sub(r"<[^>]*>", "\n", str(markup))
     for bad in root.iter(*_DROP_TAGS):
@@ -267,7 +274,8 @@ def html_to_text(markup: str | None) -> str:
     text = "".join(parts)
     if not text.strip():
         # lxml gives up on pathological markup (thousands of nested tags): keep the words anyway.
-        text = re.sub(r"<[^>]*>", "\n", str(markup))
+        text = re.sub(r"(?is)<(script|style|noscript)\b.*?(</\1\s*>|$)", "", str(markup))
+        text = re.sub(r"<[^>]*>", "\n", text)
     text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
     return re.sub(r"\n{4,}", "\n\n\n", text).strip("\n")
 

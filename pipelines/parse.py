@@ -30,7 +30,7 @@ from typing import Any
 from pipelines import identify
 from pipelines.metrics.legacy import extract_legacy_table
 from pipelines.metrics.prose import extract_prose
-from pipelines.normalize import compact, html_to_text, normalize_text
+from pipelines.normalize import compact, html_to_text, normalize_text, strip_control
 
 FIELDS = ("title", "agency", "province", "city", "county", "region", "report_year", "published",
           "index_no", "doc_no")
@@ -111,6 +111,7 @@ def _sources(html, text, documents, errors: list[str]) -> list[Source]:
         filename = str(getattr(doc, "filename", None) or f"document {index + 1}")
         status = getattr(doc, "status", "ok")
         doc_html = getattr(doc, "html", None)
+        doc_html = strip_control(doc_html) if isinstance(doc_html, str) else None
         doc_text = getattr(doc, "text", None)
         if status != "ok" or getattr(doc, "error", None):
             errors.append(f"document {filename}: {getattr(doc, 'error', None) or status}")
@@ -265,6 +266,7 @@ def _parse(result, html, text, url, page_meta, portal, documents) -> None:
     if html is not None and not isinstance(html, str):
         errors.append(f"html ignored: expected str, got {type(html).__name__}")
         html = None
+    html = strip_control(html) if html else html
     text, url_line = split_url_line(text)
     url = url or url_line
     sources = _sources(html, text, documents, errors)

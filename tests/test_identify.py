@@ -1,0 +1,139 @@
+"""Identification: title, report year, agency (and which source won), region, dates, format."""
+from __future__ import annotations
+
+import pytest
+
+from pipelines import identify
+from pipelines.normalize import normalize_text
+
+
+@pytest.mark.parametrize("title, year", [
+    ("2017年科学技术局政府信息公开工作年度报告", 2017),
+    ("市科学技术局2018年度政府信息公开工作年度报告", 2018),
+    ("吉林市科技局2018年政府信息年度报告", 2018),
+    ("上海市人民政府办公厅2019政府信息公开工作年度报告", 2019),
+    ("政府信息公开工作年度报告（2019年2月18日）", None),  # a date, not the year covered
+    ("政府信息公开工作年度报告", None),
+    (None, None),
+])
+def test_year_in_title(title, year):
+    assert identify.year_in_title(title) == year
+
+
+@pytest.mark.parametrize("body, year", [
+    ("本报告中所列数据的统计期限自2017年1月1日起至2017年12月31日止。", 2017),
+    ("本报告统计期限为201711日至20171231日。", 2017),
+    ("2018年1月1日至12月31日，我局面向社会公布各类信息692条。", 2018),
+    ("现将我局2016年度政府信息公开情况报告如下", 2016),
+    ("我局高度重视信息公开工作。", None),
+])
+def test_year_in_body(body, year):
+    assert identify.year_in_body(normalize_text(body)) == year
+
+
+def test_report_year_is_the_year_covered_not_publication():
+    text = normalize_text("2017年度市科技局政府信息公开\n工作报告\n……\n青岛市科学技术局\n2018年1月26日")
+    title = identify.find_title(text)
+    assert title == "2017年度市科技局政府信息公开工作报告"
+    assert identify.report_year(title, text) == 2017
+
+
+@pytest.mark.parametrize("text, title", [
+    ("2017年科学技术局政府信息公开工作\n年 度 报 告\n\n根据……", "2017年科学技术局政府信息公开工作年度报告"),
+    ("\n\n市科学技术局 2018 年度政府信息公开 工作年度报告\n\n根据", "市科学技术局2018年度政府信息公开工作年度报告"),
+    ("吉林市科技局2018年\n\n政府信息年度报告\n（2019年2月18日）", "吉林市科技局2018年政府信息年度报告"),
+    ("", None),
+])
+def test_find_title(text, title):
+    assert identify.find_title(normalize_text(text)) == title
+
+
+@pytest.mark.parametrize("title, stem", [
+    ("2017年科学技术局政府信息公开工作年度报告", "科学技术局"),
+    ("市科技局2017年政府信息公开工作年度报告", "市科技局"),
+    ("2017年度市科技局政府信息公开工作报告", "市科技局"),
+    ("2019年上海市人民政府办公厅政府信息公开工作年度报告", "上海市人民政府办公厅"),
+    ("关于2018年政府信息公开工作年度报告", None),
+])
+def test_agency_in_title(title, stem):
+    assert identify.agency_in_title(title) == stem
+
+
+def test_complete_agency_with_place():
+    assert identify.complete_agency("市科技局", "九江市") == "九江市科技局"
+    assert identify.complete_agency("科学技术局", "同江市") == "同江市科学技术局"
+    assert identify.complete_agency("县教育局", "九江市") is None  # another level: do not guess
+    assert identify.complete_agency("市科技局", None) is None
+
+
+def test_signature_block_and_garbled_date():
+    text = normalize_text("……不断规范工作程序。\n\n                                九江市科技局\n\n     2018301")
+    assert identify.find_signature(text) == ("九江市科技局", "2018-03-01")
+    text = normalize_text("十、附表\n青岛市科学技术局\n2018年1月26日\n\n附表\n填报单位：青岛市科学技术局  填报日期：2018年1月26日")
+    assert identify.find_signature(text) == ("青岛市科学技术局", "2018-01-26")
+    assert identify.find_signature("没有落款的报告。") == (None, None)
+
+
+def test_date_under_title():
+    assert identify.date_under_title(normalize_text("吉林市科技局2018年\n\n政府信息年度报告\n（2019年2月18日）\n根据")) == "2019-02-18"
+
+
+@pytest.mark.parametrize("title, text, meta, portal, agency, source", [
+    ("吉林市科技局2018年政府信息年度报告", "……\n市科技局\n2019年2月18日", {}, None, "吉林市科技局", "title"),
+    ("2017年度市科技局政府信息公开工作报告", "……\n青岛市科学技术局\n2018年1月26日", {}, None, "青岛市科学技术局", "signature"),
+    ("市科技局2017年政府信息公开工作年度报告", "没有落款。", {"publisher": "九江市科学技术局"}, None,
+     "九江市科学技术局", "page_meta"),
+    ("市科技局2017年政府信息公开工作年度报告", "没有落款。", {"publisher": "本网"}, {"city": "九江市"},
+     "九江市科技局", "title"),
+    ("2017年政府信息公开工作年度报告", "没有落款。", {}, {"department": "同江市科学技术局"},
+     "同江市科学技术局", "registry"),
+    ("2017年政府信息公开工作年度报告", "没有落款。", {}, None, None, None),
+])
+def test_identify_agency_precedence(title, text, meta, portal, agency, source):
+    place = identify.place_prefix(portal)
+    assert identify.identify_agency(title, normalize_text(text), meta, portal, place) == (agency, source)
+
+
+def test_text_meta_from_copied_page():
+    text = normalize_text(
+        "发布时间:2018-03-01 08:28:00 来源:本网字体: [ ]\n  • 信息类别:\n  • 文件编号:\n  • 公开方式: 主动公开\n"
+        "  • 生成日期: 2018-03-01\n  • 信息索取号: 000014349/2019-136893\n  • 责任部门:\n"
+        "索 引 号：014416330/2018-04736  发布机构：泰州市政府办\n文 号：宿政办函〔2021〕21号")
+    meta = identify.text_meta(text)
+    assert meta["published"] == "2018-03-01"
+    assert meta["written"] == "2018-03-01"
+    assert meta["index_no"] == "000014349/2019-136893"  # the first one printed
+    assert meta["doc_no"] == "宿政办函〔2021〕21号"
+    assert meta["publisher"] == "泰州市政府办"
+
+
+def test_region_from_registry_row_first():
+    errors: list[str] = []
+    fields = identify.region_fields({"province": "江西省", "city": "九江市", "county": None, "region_code": "360400"},
+                                    "同江市科学技术局", None, "", errors)
+    assert fields == {"province": "江西省", "city": "九江市", "county": None, "region_code": "360400", "region": "九江市"}
+    assert errors == []
+
+
+def test_region_from_agency_via_gazetteer():
+    errors: list[str] = []
+    fields = identify.region_fields(None, "同江市科学技术局", None, "", errors)
+    assert fields["region"] == "同江市" and fields["province"] == "黑龙江省"
+    assert errors == []
+
+
+def test_region_unknown_stays_null():
+    errors: list[str] = []
+    fields = identify.region_fields(None, None, "政府信息公开工作年度报告", "", errors)
+    assert fields["region"] is None and fields["province"] is None
+
+
+@pytest.mark.parametrize("standard, legacy_table, text, fmt", [
+    ("standard-2019", False, "", "standard-2019"),
+    (None, True, "", "legacy"),
+    (None, False, "一、概述\n二、主动公开政府信息情况\n三、依申请公开政府信息情况", "legacy"),
+    (None, False, "三、收到和处理政府信息公开申请情况\n申请人情况\n本年新收政府信息公开申请数量", "unknown"),
+    (None, False, "通知：请各单位按时报送材料。", "unknown"),
+])
+def test_report_format(standard, legacy_table, text, fmt):
+    assert identify.report_format(standard, legacy_table, normalize_text(text)) == fmt

@@ -1,0 +1,171 @@
+"""parse_report never raises: arbitrary or mangled text and HTML come back with errors, not
+exceptions. Also the precedence rules between the page, documents and OCR."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipelines.documents import Extracted
+from pipelines.parse import parse_report
+
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+STANDARD_PAGE = Path(__file__).resolve().parent / "fixtures" / "reports" / "sh2019_rowspan.html"
+KEYS = {"title", "agency", "province", "city", "county", "region", "report_year", "published", "index_no",
+        "doc_no", "format", "metrics", "checks", "errors", "provenance", "agency_source", "sources"}
+FORMATS = {"standard-2019", "standard-2021", "legacy", "unknown"}
+
+LABELS = ["统计指标", "单位", "统计数", "一、主动公开情况", "（一）主动公开政府信息数", "条", "件", "—", "", "&nbsp;",
+          "四、行政复议数量", "（三）申请答复数", "本年新收政府信息公开申请数量", "自然人", "总计", "第二十条第（一）项",
+          "信息内容", "行政许可", "结果维持", "主动公开信息13条", "收到依申请公开政府信息零条", "未发生行政复议",
+          "2017年度", "同江市科学技术局", "2018年2月7日", "URL: http://x", "序号", "图 1", "详见附件"]
+NUMBERS = st.one_of(st.integers(-10**30, 10**30).map(str), st.sampled_from(["十二", "一百零五", "１２", "+173", "-2",
+                                                                          "251000元", "1e309", "9" * 400]))
+CELLS = st.one_of(st.sampled_from(LABELS), NUMBERS, st.text(max_size=12))
+MANGLED_TEXT = st.lists(CELLS, max_size=60).map("\n".join)
+
+
+def html_from(tree) -> str:
+    if isinstance(tree, str):
+        return tree
+    tag, children = tree
+    return f"<{tag}>" + "".join(html_from(c) for c in children) + (f"</{tag}>" if tag not in ("br", "img") else "")
+
+
+HTML_TREES = st.recursive(
+    CELLS.map(lambda s: s.replace("<", "&lt;")),
+    lambda inner: st.tuples(st.sampled_from(["div", "p", "table", "tr", "td", "th", "tbody", "span", "br", "script",
+                                             "style", "b", "img"]), st.lists(inner, max_size=6)),
+    max_leaves=40,
+)
+
+
+def assert_well_formed(result: dict) -> None:
+    assert KEYS <= set(result)
+    assert result["format"] in FORMATS
+    assert isinstance(result["errors"], list) and all(isinstance(e, str) for e in result["errors"])
+    assert all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in result["metrics"].values())
+    assert set(result["provenance"]) == set(result["metrics"])
+    json.dumps(result, ensure_ascii=False)  # the CLI must be able to print it
+    # parse_report catches everything; an internal crash would still be a bug, so none is allowed.
+    assert not [e for e in result["errors"] if e.startswith("parser error")], result["errors"]
+    if not result["metrics"]:
+        assert result["errors"], "a report without metrics says why"
+
+
+FAST = settings(max_examples=int(__import__("os").environ.get("NIANBAO_HYPOTHESIS_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(st.text(max_size=400))
+def test_arbitrary_unicode_text(text):
+    assert_well_formed(parse_report(text=text))
+
+
+@FAST
+@given(MANGLED_TEXT)
+def test_mangled_linearised_tables(text):
+    assert_well_formed(parse_report(text=text))
+
+
+@FAST
+@given(HTML_TREES)
+def test_nested_random_html(tree):
+    assert_well_formed(parse_report(html=html_from(tree)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000), st.binary(max_size=40))
+def test_truncated_and_corrupted_seed(cut, junk):
+    text = (SEEDS / "003_892ffea44dfa64a3.txt").read_text(encoding="utf-8")
+    assert_well_formed(parse_report(text=text[:cut] + junk.decode("latin-1") + text[cut + 50:]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=30), st.sampled_from(["ok", "error", "timeout"]),
+                          st.sampled_from(["text", "ocr"])), max_size=3),
+       st.dictionaries(st.sampled_from(["title", "published", "index_no", "publisher", "doc_no"]),
+                       st.one_of(st.text(max_size=20), st.none(), st.integers()), max_size=5))
+def test_random_documents_and_page_meta(docs, meta):
+    documents = [Extracted(filename=f"d{i}.pdf", text=text, status=status, method=method,
+                           error=None if status == "ok" else status) for i, (text, status, method) in enumerate(docs)]
+    assert_well_formed(parse_report(text="详见附件", page_meta=meta, documents=documents))
+
+
+def test_nothing_readable_is_fatal():
+    for kwargs in ({}, {"text": ""}, {"html": "<html><script>x</script></html>"}, {"text": "   \n\t "},
+                   {"documents": [Extracted(filename="a.pdf", status="error", error="encrypted PDF")]}):
+        result = parse_report(**kwargs)
+        assert result["fatal"] is True
+        assert result["errors"]
+        assert result["metrics"] == {}
+
+
+def test_failed_document_is_reported():
+    result = parse_report(html="<p>见附件</p>", documents=[Extracted(filename="a.pdf", status="error",
+                                                                   error="encrypted PDF")])
+    assert "document a.pdf: encrypted PDF" in result["errors"]
+
+
+def test_wrong_types_do_not_raise():
+    result = parse_report(text=b"bytes", html=123, page_meta="nope", portal=[1], documents=[object(), None])
+    assert_well_formed(result)
+    assert any("text ignored" in e for e in result["errors"])
+
+
+# --- documents and precedence ---------------------------------------------------------------
+def seed_text(name: str) -> str:
+    return (SEEDS / name).read_text(encoding="utf-8")
+
+
+def test_page_pointing_to_attachment_reads_the_attachment():
+    doc = Extracted(filename="2017年报.docx", text=seed_text("000_bec88f49f69761ae.txt"), method="text")
+    result = parse_report(html="<div><p>《2017年科学技术局政府信息公开工作年度报告》详见附件。</p></div>",
+                          page_meta={"title": "2017年科学技术局政府信息公开工作年度报告", "published": "2018-02-08"},
+                          documents=[doc])
+    assert result["metrics"] == {"active.total": 13, "requests.new.total": 0, "review.total": 0,
+                                 "litigation.total": 0, "disclosure_fees.total": 0}
+    assert result["sources"] == ["document:2017年报.docx"]
+    assert result["agency"] == "同江市科学技术局" and result["agency_source"] == "signature"
+    assert result["published"] == "2018-02-08"  # page_meta beats the document's closing date
+    assert result["report_year"] == 2017 and result["format"] == "legacy"
+
+
+def test_text_layer_beats_ocr_and_ocr_is_marked():
+    page = "二、主动公开政府信息情况\n2017年，我局主动公开信息13条。"
+    ocr = Extracted(filename="scan.pdf", method="ocr", confidence=71.0,
+                    text="二、主动公开政府信息情况\n2017年,我局主动公开信息18条。\n三、依申请公开情况\n2017年我局收到依申请公开政府信息零条")
+    result = parse_report(text=page, documents=[ocr])
+    assert result["metrics"]["active.total"] == 13
+    assert result["provenance"]["active.total"]["ocr"] is False
+    assert result["metrics"]["requests.new.total"] == 0
+    assert result["provenance"]["requests.new.total"]["ocr"] is True
+    assert result["sources"] == ["page", "document:scan.pdf"]
+
+
+def test_document_text_layer_beats_ocr_document():
+    ocr = Extracted(filename="scan.pdf", method="ocr", text="2017年，我局主动公开信息18条。")
+    text = Extracted(filename="report.docx", method="text", text="2017年，我局主动公开信息13条。")
+    result = parse_report(html="<p>详见附件</p>", documents=[ocr, text])
+    assert result["metrics"]["active.total"] == 13
+    assert result["provenance"]["active.total"]["ocr"] is False
+
+
+def test_page_and_document_tables_disagree():
+    html = STANDARD_PAGE.read_text(encoding="utf-8")
+    doc = Extracted(filename="report.docx", html=html.replace("251000", "250000"))
+    result = parse_report(html=html, page_meta={"title": "2019年上海市人民政府办公厅政府信息公开工作年度报告"},
+                          documents=[doc])
+    assert result["format"] == "standard-2019"
+    assert result["metrics"]["active.procurement.amount"] == 251000
+    disagreements = [c for c in result["checks"] if c["rule"] == "sources_agree"]
+    assert disagreements == [{"rule": "sources_agree", "expected": 251000, "found": 250000, "passed": False,
+                              "detail": "active.procurement.amount in report.docx"}]
+
+
+def test_url_line_is_used_and_dropped():
+    result = parse_report(text="URL: http://example.gov.cn/a.html\n" + seed_text("002_899d6ab70974a60b.txt"))
+    assert result["url"] == "http://example.gov.cn/a.html"
+    assert result["title"] == "市科学技术局2018年度政府信息公开工作年度报告"
