@@ -146,3 +146,66 @@ def test_label_matches(text, vocabulary, key):
 ])
 def test_label_rejects(text, vocabulary):
     assert labels.match(text, vocabulary) is None
+
+
+# --- template decision and small layouts ----------------------------------------------------------
+TABLE4_2019_HEADER = ("<tr><td colspan='5'>行政复议</td><td colspan='10'>行政诉讼</td></tr>"
+                      "<tr>" + "".join(f"<td rowspan='2'>{h}</td>" for h in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
+                      + "<td colspan='5'>未经复议直接起诉</td><td colspan='5'>复议后起诉</td></tr>"
+                      "<tr>" + "".join(f"<td>{h}</td>" for h in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计") * 2) + "</tr>")
+
+
+def _table4_page(prose: str, data_cells: str) -> str:
+    return f"<html><body><p>{prose}</p><table>{TABLE4_2019_HEADER}<tr>{data_cells}</tr></table></body></html>"
+
+
+def test_template_from_citation_when_labels_do_not_tell():
+    cells = "".join(f"<td>{v}</td>" for v in (1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    result = extract_standard(_table4_page("按照国办公开办函〔2021〕30号要求编制。", cells), None)
+    assert result["format"] == "standard-2021" and result["metrics"]["review.total"] == 1
+    assert extract_standard(_table4_page("依据国办公开办函〔2019〕60号。", cells), None)["format"] == "standard-2019"
+    undecided = extract_standard(_table4_page("本报告由本机关编制。", cells), None)
+    assert undecided["format"] == "standard-2019" and any("undetermined" in e for e in undecided["errors"])
+
+
+def test_labels_outvote_the_citation_and_the_year():
+    path = FIXTURES / "county2022_old_template.html"
+    page = path.read_text(encoding="utf-8").replace("上级有关要求", "国办公开办函〔2021〕30号")
+    assert "2022年" in page
+    assert extract_standard(page, None)["format"] == "standard-2019"
+
+
+def test_missing_cells_are_placed_by_grid_position():
+    # the row omits its last four <td>s: the values still land under their own headers
+    cells = "<td>2</td><td>1</td><td></td><td>0</td><td>3</td><td>4</td><td>0</td><td>0</td><td>1</td><td>5</td>" + ""
+    short = cells.replace("<td>4</td><td>0</td><td>0</td><td>1</td><td>5</td>", "<td>4</td>")
+    result = extract_standard(_table4_page("", short), None)
+    assert result["metrics"] == {"review.upheld": 2, "review.corrected": 1, "review.pending": 0, "review.total": 3,
+                                 "litigation.direct.upheld": 4}
+
+
+def test_table2_columns_follow_their_header_not_their_position():
+    page = ("<table><tr><td>信息内容</td><td>现行有效件数</td><td>本年制发件数</td><td>本年废止件数</td></tr>"
+            "<tr><td>规章</td><td>7</td><td>1</td><td>0</td></tr>"
+            "<tr><td>行政规范性文件</td><td>30</td><td>4</td><td>2</td></tr></table>")
+    result = extract_standard(page, None)
+    assert result["format"] == "standard-2021"
+    assert result["metrics"] == {"active.rules.in_force": 7, "active.rules.issued": 1, "active.rules.repealed": 0,
+                                 "active.normative.in_force": 30, "active.normative.issued": 4,
+                                 "active.normative.repealed": 2}
+
+
+def test_tables_pasted_as_paragraphs_are_read_from_the_page_text():
+    lines = ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数", "规章", "0", "0", "5"]
+    page = "<html><body>" + "".join(f"<p>{x}</p>" for x in lines) + "</body></html>"
+    assert extract_standard(page, None)["metrics"] == {
+        "active.rules.issued": 0, "active.rules.repealed": 0, "active.rules.in_force": 5}
+
+
+def test_chinese_numerals_and_units_in_cells():
+    page = ("<table><tr><td>第二十条第（九）项</td></tr><tr><td>信息内容</td><td>采购项目数量</td><td>采购总金额</td></tr>"
+            "<tr><td>政府集中采购</td><td>十二</td><td>35.5万元</td></tr></table>")
+    result = extract_standard(page, None)
+    assert result["metrics"] == {"active.procurement.projects": 12, "active.procurement.amount": 35.5}
+    assert result["provenance"]["active.procurement.amount"]["unit"] == "万元"
+    assert result["format"] == "standard-2019"

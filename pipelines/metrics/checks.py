@@ -67,13 +67,13 @@ def _sum_rule(metrics: dict, rule: str, total_key: str, part_keys) -> dict | Non
 
 
 def _other_rows(metrics: dict, fmt: str | None) -> tuple[str, ...]:
-    if fmt == "standard-2021":
+    """(六)其他处理 as printed: three sub-rows (2021) or one row (2019); the template if neither."""
+    if any(k.startswith(("requests.other.no_correction.", "requests.other.unpaid_fee.", "requests.other.other."))
+           for k in metrics):
         return OTHER_2021
-    if fmt == "standard-2019":
+    if any(k.startswith("requests.other.") for k in metrics):
         return OTHER_2019
-    has_2021 = any(k.startswith("requests.other.") and k.split(".")[2] in ("no_correction", "unpaid_fee", "other")
-                   for k in metrics)
-    return OTHER_2021 if has_2021 else OTHER_2019
+    return OTHER_2021 if fmt == "standard-2021" else OTHER_2019
 
 
 def standard_checks(metrics: dict, fmt: str | None) -> list[dict]:
