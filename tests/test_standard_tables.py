@@ -209,3 +209,12 @@ def test_chinese_numerals_and_units_in_cells():
     assert result["metrics"] == {"active.procurement.projects": 12, "active.procurement.amount": 35.5}
     assert result["provenance"]["active.procurement.amount"]["unit"] == "万元"
     assert result["format"] == "standard-2019"
+
+
+def test_table4_row_in_text_ends_after_its_fifteen_cells():
+    header = ["行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"] + \
+             ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2
+    text = "\n".join(header + [str(v) for v in (1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)] + ["2023", "12"])
+    result = extract_standard(None, text)
+    assert result["metrics"]["review.total"] == 1 and result["metrics"]["litigation.total"] == 0
+    assert len(result["metrics"]) == 16 and not [e for e in result["errors"] if "表四" in e]

@@ -103,8 +103,12 @@ class _Reader:
             self.values.append(Value(number, unit, cell.text, cell.col))
             if cell.text:  # blank filler cells inside a header do not end it
                 self.header_open = False
-            if not bounded and self.table == 4 and self.columns and len(self.values) >= len(self.columns):
-                self.flush()
+            if not bounded and self.table == 4 and self.header:
+                # text has no row ends: table 四's one data row ends when every column has a cell
+                if self.columns is None:
+                    self.columns = self._table4_columns()
+                if self.columns and len(self.values) >= len(self.columns):
+                    self.flush()
             return
         self.label(cell)
 
