@@ -1,0 +1,104 @@
+"""`nianbao parse` end to end, as a user runs it (subprocess on the installed console script)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+LEGACY = ROOT / "tests" / "fixtures" / "legacy"
+DOCX = ROOT / "tests" / "fixtures" / "documents" / "report_2021.docx"
+NIANBAO = [sys.executable, "-m", "crawler.cli"]
+
+
+def nianbao_parse(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*NIANBAO, "parse", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_one_txt_prints_indented_json_matching_gold():
+    gold = {g["file"]: g for g in json.loads((SEEDS / "gold.json").read_text(encoding="utf-8"))}
+    seed = "003_892ffea44dfa64a3.txt"
+    done = nianbao_parse(str(SEEDS / seed))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("{\n  ")  # indented for one file
+    assert "青岛市科学技术局" in done.stdout  # ensure_ascii=False
+    result = json.loads(done.stdout)
+    assert result["metrics"] == gold[seed]["metrics"]
+    assert result["agency"] == gold[seed]["agency"] and result["published"] == gold[seed]["published"]
+
+
+def test_several_files_one_object_per_line():
+    files = sorted(str(p) for p in SEEDS.glob("00*.txt"))
+    done = nianbao_parse(*files)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().split("\n")
+    assert len(lines) == len(files) == 5
+    results = [json.loads(line) for line in lines]
+    assert [r["file"] for r in results] == files
+    assert [r["report_year"] for r in results] == [2017, 2017, 2018, 2017, 2018]
+
+
+def test_saved_detail_page_uses_its_metadata_block():
+    done = nianbao_parse(str(LEGACY / "wuhan_district_bureau_2018.html"), "--url", "http://www.jiangan.gov.cn/a.html")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["index_no"] == "011073045/2019-00031"
+    assert result["published"] == "2019-03-27"
+    assert result["url"] == "http://www.jiangan.gov.cn/a.html"
+    assert result["metrics"]["requests.total.total"] == 39
+    assert result["format"] == "legacy"
+
+
+def test_url_line_of_a_text_file(tmp_path):
+    path = tmp_path / "copy.txt"
+    path.write_text("URL: http://www.example.gov.cn/nb/2018.html\n" + (SEEDS / "004_7b3af533a8c4464a.txt").read_text(
+        encoding="utf-8"), encoding="utf-8")
+    result = json.loads(nianbao_parse(str(path)).stdout)
+    assert result["url"] == "http://www.example.gov.cn/nb/2018.html"
+    assert result["title"] == "吉林市科技局2018年政府信息年度报告"
+    assert result["metrics"]["active.website"] == 196
+
+
+def test_gbk_text_file(tmp_path):
+    path = tmp_path / "gbk.txt"
+    path.write_bytes((SEEDS / "000_bec88f49f69761ae.txt").read_text(encoding="utf-8").encode("gb18030"))
+    result = json.loads(nianbao_parse(str(path)).stdout)
+    assert result["agency"] == "同江市科学技术局"
+    assert result["metrics"]["active.total"] == 13
+
+
+@pytest.mark.skipif(not DOCX.exists(), reason="documents fixtures not present")
+def test_document_file_goes_through_extraction():
+    done = nianbao_parse(str(DOCX))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["sources"] == ["document:report_2021.docx"]
+    assert result["format"] == "standard-2021"
+    assert result["report_year"] == 2021
+    assert result["metrics"]
+
+
+def test_unreadable_files_are_reported_and_exit_code_tells(tmp_path):
+    odd = tmp_path / "notes.xyz"
+    odd.write_text("hello", encoding="utf-8")
+    missing = tmp_path / "missing.txt"
+    done = nianbao_parse(str(odd), str(missing))
+    assert done.returncode == 1
+    first, second = (json.loads(line) for line in done.stdout.strip().split("\n"))
+    assert first["fatal"] and "unsupported file type .xyz" in first["errors"][0]
+    assert second["fatal"] and "cannot read" in second["errors"][0]
+    mixed = nianbao_parse(str(odd), str(SEEDS / "001_7cac77d2a16a0895.txt"))
+    assert mixed.returncode == 0  # one file could be read
+
+
+def test_empty_text_file_is_fatal_but_printed(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("\n  \n", encoding="utf-8")
+    done = nianbao_parse(str(path))
+    assert done.returncode == 1
+    result = json.loads(done.stdout)
+    assert result["fatal"] is True and result["errors"]
