@@ -239,3 +239,14 @@ def test_serve_command_refuses_a_missing_database(tmp_path, capsys):
     args = SimpleNamespace(db=str(tmp_path / "none.db"), host="127.0.0.1", port=0, immutable=False, archive_dir=None)
     assert serve_command.run(args) == 2
     assert "no archive database" in capsys.readouterr().err
+
+
+def test_charset_of_a_mislabelled_page_is_the_one_that_decodes():
+    from crawler.webui.archived_copy import detect_charset
+
+    body = '<html><head><meta charset="gb2312"></head><body>临沂市科学技术局2021年政府信息公开工作年度报告</body></html>'.encode("gb18030")
+    utf8_header = {"Content-Type": "text/html; charset=utf-8"}
+    assert detect_charset(utf8_header, body) == "gb18030"  # header lies, <meta> is right
+    assert detect_charset(utf8_header, body, hint="gbk") == "gb18030"
+    assert detect_charset({"content-type": "text/html"}, "政府信息公开".encode("utf-8")) == "utf-8"
+    assert detect_charset({}, "政府信息公开工作年度报告，主动公开政府信息".encode("gb18030")) == "gb18030"

@@ -60,7 +60,7 @@ def test_every_table_and_view_is_described(schema, metadata):
     assert not missing, f"tables/views without a description in metadata.yml: {missing}"
 
 
-def test_every_column_is_described_in_chinese_and_english(schema, metadata):
+def undocumented_columns(schema, metadata) -> list[str]:
     tables = tables_metadata(metadata)
     shadows = fts_shadow_tables(schema)
     problems = []
@@ -74,7 +74,20 @@ def test_every_column_is_described_in_chinese_and_english(schema, metadata):
                 problems.append(f"{name}.{column}: no description")
             elif not (HAS_CJK.search(text) and HAS_LATIN_WORD.search(text)):
                 problems.append(f"{name}.{column}: description must be in Chinese and English: {text!r}")
+    return problems
+
+
+def test_every_column_is_described_in_chinese_and_english(schema, metadata):
+    problems = undocumented_columns(schema, metadata)
     assert not problems, "\n".join(problems)
+
+
+def test_a_column_added_later_without_docs_is_caught(tmp_path, metadata):
+    db = store.open_db(tmp_path / "reports.db")
+    db["reports"].add_column("ocr_language", str)
+    schema = {name: [column.name for column in db[name].columns] for name in db.table_names() + db.view_names()}
+    db.close()
+    assert undocumented_columns(schema, metadata) == ["reports.ocr_language: no description"]
 
 
 def test_no_documentation_for_columns_that_do_not_exist(schema, metadata):

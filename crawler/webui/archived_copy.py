@@ -1,6 +1,6 @@
 """Serve a report's (or attachment's) archived copy straight from the WARC archive.
 
-An HTML page is decoded with the charset it was served in and re-served as UTF-8 with a banner
+An HTML page is decoded with the charset it is really in and re-served as UTF-8 with a banner
 saying it is an archived copy and when it was fetched. Other payloads (PDF, DOCX ...) are served
 as archived, byte for byte. Archived pages run no scripts here: a sandbox CSP keeps them off
 Datasette's origin.
@@ -8,6 +8,7 @@ Datasette's origin.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import html
 import re
 from pathlib import Path
@@ -45,23 +46,35 @@ def _header(headers: dict[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
 
 
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = _SUPERSETS.get(name.lower(), name.lower())
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
 def detect_charset(headers: dict[str, str], body: bytes, hint: str | None = None) -> str:
-    """The charset a browser would use: HTTP header, then <meta>, then the crawl's guess, then sniffing."""
+    """The charset the page really is in.
+
+    Portals often declare one charset and send another (a utf-8 header over a GB2312 page), so the
+    first candidate that decodes the whole body cleanly wins: the crawl's own detection (hint),
+    then the HTTP header, then <meta>; failing all, charset-normalizer's guess.
+    """
     found = _HEADER_CHARSET_RE.search(_header(headers, "Content-Type") or "")
-    candidates = [found.group(1) if found else None]
     meta = _META_CHARSET_RE.search(body[:4096])
-    candidates.append(meta.group(1).decode("ascii", "ignore") if meta else None)
-    candidates.append(hint)
-    for candidate in candidates:
-        if candidate:
-            name = _SUPERSETS.get(candidate.lower(), candidate.lower())
-            try:
-                "".encode(name)
-                return name
-            except LookupError:
-                continue
+    candidates = [hint, found.group(1) if found else None, meta.group(1).decode("ascii", "ignore") if meta else None]
+    usable = [codec for codec in map(_codec, candidates) if codec]
+    for codec in usable:
+        try:
+            body.decode(codec)
+            return codec
+        except UnicodeDecodeError:
+            continue
     best = from_bytes(body).best()
-    return best.encoding if best else "utf-8"
+    return _codec(best.encoding) if best else (usable[0] if usable else "utf-8")
 
 
 def _banner(record: dict, original_url: str, record_url: str) -> str:
