@@ -1,22 +1,31 @@
 """Text and tables from report attachments (PDF, DOCX, DOC, WPS, XLS/XLSX, images). (Issue 4 owns this.)
 
 Contract:
-    extract(data: bytes, filename: str, media_type: str | None = None) -> Extracted
-    extract_file(path) -> Extracted
+    extract(data: bytes, filename: str, media_type: str | None = None, *, limits=None,
+            max_bytes=None, timeout=None, isolate=True) -> Extracted
+    extract_file(path, **same keywords) -> Extracted
     SUFFIXES: the file suffixes extract() understands.
 
-Extracted: html (paragraphs as <p>, tables as <table> in document order, for the HTML parser),
-text (plain text), pages, method ("text" | "ocr"), confidence (OCR mean confidence 0-100 or None),
-error (None, or a clear message: corrupt, encrypted, oversize, timeout, unsupported ...), status
-("ok" | "error" | "oversize" | "timeout" | "unsupported").
-It never raises.
+Extracted: html (paragraphs as <p>, tables as <table> with rowspan/colspan in document order, for
+the HTML parser), text (plain text; table rows one per line, cells tab-separated), pages,
+method ("text" | "ocr"), confidence (OCR mean word confidence 0-100, else None),
+status, error (None, or a clear message; with status "ok" it notes a partial read such as a
+page cap or a fallback tool).
+status: "ok" | "corrupt" | "encrypted" | "oversize" | "timeout" | "unsupported" | "empty" | "error".
+It never raises and never runs past the time cap: the type is taken from the bytes (then the
+suffix, then the media type), and the extractor runs in a killable child process.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-SUFFIXES: frozenset[str] = frozenset()
+from pipelines.documents.limits import DEFAULT_LIMITS, Limits
+
+SUFFIXES: frozenset[str] = frozenset(
+    {".pdf", ".docx", ".doc", ".wps", ".xlsx", ".xls", ".et", ".rtf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+
+EXTRACTABLE = {"pdf", "docx", "xlsx", "doc", "wps", "xls", "rtf", "image"}
 
 
 @dataclass
@@ -31,10 +40,72 @@ class Extracted:
     error: str | None = None
 
 
-def extract(data: bytes, filename: str, media_type: str | None = None) -> Extracted:
-    return Extracted(filename=filename, status="unsupported", error="document extraction not implemented yet")
+def _refusal(kind: str, filename: str) -> tuple[str, str]:
+    """Status and message for bytes that no extractor should touch."""
+    if kind == "empty":
+        return "empty", "empty file (0 bytes or only whitespace)"
+    if kind == "html":
+        return "unsupported", f"{filename or 'the file'} is an HTML page, not a document (an error or login page served in its place?)"
+    if kind == "broken-zip":
+        return "corrupt", "corrupt Office file: the zip archive is damaged or truncated"
+    if kind == "ooxml-encrypted":
+        return "encrypted", "password-protected Office document (encrypted OOXML package)"
+    if kind == "zip":
+        return "unsupported", "a zip archive that is neither DOCX nor XLSX"
+    if kind.startswith("unrecognised-"):
+        expected = kind.split("-", 1)[1].upper()
+        return "corrupt", f"not a valid {expected}: the bytes do not start like a {expected} file"
+    return "unsupported", f"unsupported file type ({kind}) for {filename or 'the attachment'}"
 
 
-def extract_file(path) -> Extracted:
+def extract(data: bytes, filename: str, media_type: str | None = None, *, limits: Limits | None = None,
+            max_bytes: int | None = None, timeout: float | None = None, isolate: bool = True) -> Extracted:
+    try:
+        return _extract(data, filename, media_type, limits, max_bytes, timeout, isolate)
+    except Exception as exc:  # the contract: never raise
+        return Extracted(filename=filename, status="error", error=f"extraction failed: {type(exc).__name__}: {exc}")
+
+
+def _extract(data, filename, media_type, limits, max_bytes, timeout, isolate) -> Extracted:
+    from pipelines.documents.sniff import sniff
+
+    limits = limits or DEFAULT_LIMITS
+    if max_bytes is not None:
+        limits = replace(limits, max_bytes=max_bytes)
+    if timeout is not None:
+        limits = replace(limits, timeout=timeout)
+    if data is None:
+        data = b""
+    if len(data) > limits.max_bytes:
+        return Extracted(filename=filename, status="oversize",
+                         error=f"file is {len(data):,} bytes, over the {limits.max_bytes:,}-byte cap")
+    kind = sniff(data, filename or "", media_type)
+    if kind not in EXTRACTABLE:
+        status, message = _refusal(kind, filename)
+        return Extracted(filename=filename, status=status, error=message)
+    if isolate:
+        from pipelines.documents.isolate import run_isolated
+
+        result = run_isolated(kind, data, limits)
+    else:
+        from pipelines.documents.extractors import run_extractor
+
+        result = run_extractor(kind, data, limits)
+    if isinstance(result, tuple):
+        status, message = result
+        return Extracted(filename=filename, status=status, error=message)
+    result.filename = filename
+    return result
+
+
+def extract_file(path, **options) -> Extracted:
     path = Path(path)
-    return extract(path.read_bytes(), path.name)
+    cap = options.get("max_bytes") or (options.get("limits") or DEFAULT_LIMITS).max_bytes
+    try:
+        size = path.stat().st_size
+        if size > cap:  # never read a huge file into memory just to refuse it
+            return Extracted(filename=path.name, status="oversize", error=f"file is {size:,} bytes, over the {cap:,}-byte cap")
+        data = path.read_bytes()
+    except OSError as exc:
+        return Extracted(filename=path.name, status="error", error=f"cannot read {path}: {exc}")
+    return extract(data, path.name, **options)

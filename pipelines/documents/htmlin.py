@@ -1,0 +1,64 @@
+"""Re-read converter HTML (LibreOffice's export) into the common paragraph/table form, so a
+DOC or WPS attachment reaches the parser in the same shape as a DOCX one."""
+from __future__ import annotations
+
+import re
+
+from lxml import html as lxml_html
+
+from pipelines.documents.output import Document, TableCell, join_cjk, tidy_cjk_spacing
+
+BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dt", "dd", "caption"}
+
+
+def _text(element) -> str:
+    pieces = [re.sub(r"\s+", " ", line) for line in element.text_content().split("\n")]
+    return tidy_cjk_spacing(join_cjk(pieces))
+
+
+def _cell_text(td) -> str:
+    blocks = list(td.iter(*BLOCKS)) or [td]  # LibreOffice wraps each cell line in <p>
+    return tidy_cjk_spacing(join_cjk([_text(b) for b in blocks]))
+
+
+def table_cells(table) -> list[TableCell]:
+    occupied: set[tuple[int, int]] = set()
+    cells = []
+    rows = [tr for tr in table.iter("tr") if tr.xpath("ancestor::table[1]")[0] is table]
+    for r, tr in enumerate(rows):
+        c = 0
+        for td in tr.xpath("./td|./th"):
+            while (r, c) in occupied:
+                c += 1
+            rowspan = max(1, int(re.sub(r"\D", "", td.get("rowspan", "1")) or 1))
+            colspan = max(1, int(re.sub(r"\D", "", td.get("colspan", "1")) or 1))
+            cells.append(TableCell(_cell_text(td), r, c, rowspan, colspan))
+            occupied.update((r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan))
+            c += colspan
+    return cells
+
+
+def html_to_document(source: str | bytes) -> Document:
+    document = Document()
+    root = lxml_html.fromstring(source)
+    body = root.find("body") if root.find("body") is not None else root
+
+    def walk(element) -> None:
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag == "table":
+                document.table(table_cells(child))
+            elif child.tag in BLOCKS:
+                document.paragraph(_text(child))
+            elif child.tag in ("script", "style", "head"):
+                continue
+            else:
+                if (child.text or "").strip():
+                    document.paragraph(child.text)
+                walk(child)
+            if child.tail and child.tail.strip() and element is not body:
+                document.paragraph(child.tail)
+
+    walk(body)
+    return document

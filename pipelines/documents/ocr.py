@@ -1,0 +1,320 @@
+"""OCR of scanned pages and images with Tesseract (chi_sim), tables rebuilt from the ruling lines.
+
+Why this shape: Tesseract reads table numbers badly when the ruling lines touch the digits, and
+its own line order mixes a rowspan label into the middle of a table row. So the page is
+binarised, long horizontal/vertical runs (the rulings) are found and whitened before OCR, the
+rulings give the table grid (merged cells are where a ruling is missing), and each OCR word is
+put into the grid cell under its centre. Text outside tables comes one line per OCR line.
+Tesseract runs as a subprocess with the document's remaining time as its timeout.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipelines.documents.limits import Deadline, ExtractionProblem
+from pipelines.documents.output import Document, TableCell, join_cjk, tidy_cjk_spacing
+from pipelines.documents.tools import available, run_tool
+
+LANGUAGE = "chi_sim"
+PAGE_SEGMENTATION = "6"  # one uniform block: keeps table rows together once rulings are gone
+DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
+                                  "S": "5", "s": "5", "Z": "2", "z": "2", "B": "8", "g": "9", "q": "9", "，": "", ",": ""})
+NUMERIC_CELL = re.compile(r"^[0-9OoDlIi|SsZzBgq〇，,]{1,8}$")
+
+
+@dataclass
+class Word:
+    text: str
+    left: int
+    top: int
+    right: int
+    bottom: int
+    conf: float
+    line_key: tuple[int, int, int]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.left + self.right) / 2, (self.top + self.bottom) / 2
+
+
+# --- rendering ---------------------------------------------------------------------------------------
+def render_pdf_page(data: bytes, index: int, dpi: int):
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        bitmap = pdf[index].render(scale=dpi / 72, grayscale=True)
+        return bitmap.to_pil().convert("L")
+    finally:
+        pdf.close()
+
+
+def load_image(data: bytes):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ExtractionProblem("corrupt", f"corrupt image: {exc}") from None
+    return image.convert("L")
+
+
+# --- rulings ------------------------------------------------------------------------------------------
+def _runs_mask(dark: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Pixels that belong to a run of at least `length` dark pixels along `axis`."""
+    along = np.moveaxis(dark, axis, -1).astype(np.int32)
+    n = along.shape[-1]
+    if n < length:
+        return np.zeros_like(dark, dtype=bool)
+    sums = np.concatenate([np.zeros(along.shape[:-1] + (1,), np.int32), np.cumsum(along, axis=-1)], axis=-1)
+    full = (sums[..., length:] - sums[..., :-length]) == length  # full[s]: a run of `length` starts at s
+    starts = np.concatenate([np.zeros(full.shape[:-1] + (1,), np.int32), np.cumsum(full, axis=-1)], axis=-1)
+    index = np.arange(n)
+    upper = np.minimum(index, n - length) + 1  # windows starting at max(0, i-length+1) .. min(i, n-length)
+    lower = np.maximum(0, index - length + 1)
+    covered = (starts[..., upper] - starts[..., lower]) > 0
+    return np.moveaxis(covered, -1, axis)
+
+
+def _segments(profile: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of True in a 1-D array as (start, end_exclusive)."""
+    padded = np.concatenate([[False], profile, [False]]).astype(np.int8)
+    changes = np.flatnonzero(np.diff(padded))
+    return list(zip(changes[0::2], changes[1::2]))
+
+
+@dataclass
+class Rulings:
+    horizontal: np.ndarray  # mask
+    vertical: np.ndarray
+
+    def has_vertical(self, x: int, y0: int, y1: int, slack: int = 4) -> bool:
+        band = self.vertical[y0:y1, max(0, x - slack): x + slack + 1]
+        return band.size > 0 and band.any(axis=1).mean() > 0.5
+
+    def has_horizontal(self, y: int, x0: int, x1: int, slack: int = 4) -> bool:
+        band = self.horizontal[max(0, y - slack): y + slack + 1, x0:x1]
+        return band.size > 0 and band.any(axis=0).mean() > 0.5
+
+
+def find_rulings(dark: np.ndarray, dpi: int) -> Rulings:
+    horizontal = _runs_mask(dark, max(40, int(dpi * 0.35)), axis=1)
+    vertical = _runs_mask(dark, max(30, int(dpi * 0.17)), axis=0)
+    return Rulings(horizontal, vertical)
+
+
+def table_grids(rulings: Rulings) -> list[tuple[list[int], list[int]]]:
+    """One (xs, ys) grid per table: tables are the vertical extents covered by vertical rulings."""
+    columns = rulings.vertical.any(axis=0)
+    vertical_lines = []  # (x, y0, y1)
+    for x0, x1 in _segments(columns):
+        for y0, y1 in _segments(rulings.vertical[:, x0:x1].any(axis=1)):
+            vertical_lines.append(((x0 + x1) // 2, y0, y1))
+    extents: list[list[int]] = []
+    for _x, y0, y1 in sorted(vertical_lines, key=lambda v: v[1]):
+        if extents and y0 <= extents[-1][1] + 3:
+            extents[-1][1] = max(extents[-1][1], y1)
+        else:
+            extents.append([y0, y1])
+    grids = []
+    for top, bottom in extents:
+        xs = sorted({x for x, y0, y1 in vertical_lines if y0 >= top - 3 and y1 <= bottom + 3})
+        xs = [x for i, x in enumerate(xs) if i == 0 or x - xs[i - 1] > 8]
+        band = rulings.horizontal[max(0, top - 4): bottom + 5, xs[0]: xs[-1] + 1] if xs else None
+        if band is None or len(xs) < 2:
+            continue
+        ys = [max(0, top - 4) + (a + b) // 2 for a, b in _segments(band.any(axis=1))]
+        if len(ys) >= 2:
+            grids.append((xs, ys))
+    return grids
+
+
+def grid_cells(xs: list[int], ys: list[int], rulings: Rulings) -> list[tuple[int, int, int, int]]:
+    """Merged cells as (row0, col0, row1, col1) inclusive: neighbours with no ruling between them join."""
+    rows, cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(rows * cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(rows):
+        for c in range(cols):
+            inner_y0, inner_y1 = ys[r] + 3, ys[r + 1] - 3
+            inner_x0, inner_x1 = xs[c] + 3, xs[c + 1] - 3
+            if c + 1 < cols and not rulings.has_vertical(xs[c + 1], inner_y0, inner_y1):
+                parent[find(r * cols + c)] = find(r * cols + c + 1)
+            if r + 1 < rows and not rulings.has_horizontal(ys[r + 1], inner_x0, inner_x1):
+                parent[find(r * cols + c)] = find((r + 1) * cols + c)
+    boxes: dict[int, list[int]] = {}
+    for r in range(rows):
+        for c in range(cols):
+            box = boxes.setdefault(find(r * cols + c), [r, c, r, c])
+            box[0], box[1] = min(box[0], r), min(box[1], c)
+            box[2], box[3] = max(box[2], r), max(box[3], c)
+    return [tuple(b) for b in boxes.values()]
+
+
+# --- tesseract -----------------------------------------------------------------------------------------
+def run_tesseract(image, deadline: Deadline, dpi: int, language: str = LANGUAGE, psm: str = PAGE_SEGMENTATION,
+                  options: tuple[str, ...] = ()) -> list[Word]:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    args = ["tesseract", "stdin", "stdout", "-l", language, "--psm", psm, "--dpi", str(dpi), *options, "tsv"]
+    if not available("tesseract"):
+        raise ExtractionProblem("error", "tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
+    # OpenMP threads fight each other on small machines: one thread is ~4x faster here
+    done = run_tool(args, deadline, "running OCR", stdin=buffer.getvalue(), env={"OMP_THREAD_LIMIT": "1"})
+    if done.returncode != 0:
+        raise ExtractionProblem("error", f"tesseract failed: {done.stderr.decode('utf-8', 'replace').strip()[-300:]}")
+    words = []
+    for line in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
+        fields = line.split("\t")
+        if len(fields) < 12 or fields[0] != "5" or not fields[11].strip():
+            continue
+        left, top, width, height = (int(v) for v in fields[6:10])
+        words.append(Word(fields[11].strip(), left, top, left + width, top + height, float(fields[10]),
+                          (int(fields[2]), int(fields[3]), int(fields[4]))))
+    return words
+
+
+def text_lines(words: list[Word]) -> list[list[Word]]:
+    """Group words into lines by vertical centre (a box is the ink: "一" or "、" sits low or mid-line,
+    so tops are useless), each line ordered left to right."""
+    if not words:
+        return []
+    heights = sorted(w.bottom - w.top for w in words)
+    tolerance = max(6.0, heights[len(heights) // 2] * 0.5)
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: w.centre[1]):
+        if lines and abs(sum(w.centre[1] for w in lines[-1]) / len(lines[-1]) - word.centre[1]) < tolerance:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w.left) for line in lines]
+
+
+def _cell_text(words: list[Word]) -> str:
+    text = join_cjk([join_cjk([w.text for w in line]) for line in text_lines(words)])
+    text = tidy_cjk_spacing(text)
+    compact = text.replace(" ", "")
+    if NUMERIC_CELL.match(compact) and any(ch.isdigit() for ch in compact):
+        return compact.translate(DIGIT_LOOKALIKES)
+    return text
+
+
+def looks_numeric(text: str) -> bool:
+    """A cell the Chinese model read as empty, a number, or a digit lookalike (工, 功, |)."""
+    compact = text.replace(" ", "")
+    ideographs = sum(1 for ch in compact if "\u4e00" <= ch <= "\u9fff")
+    return len(compact) <= 6 and ideographs <= 1
+
+
+def reread_numbers(cleaned, boxes: list[tuple[int, int, int, int]], deadline: Deadline, dpi: int) -> list[str | None]:
+    """Second pass for number cells: every candidate cell is cut out and stacked into one strip,
+    read once by the English model restricted to digits (one Tesseract call for the whole page).
+    Returns the digits per box, or None where nothing was read."""
+    from PIL import Image
+
+    if not boxes:
+        return []
+    gap, margin = 24, 16
+    ink = np.asarray(cleaned) < 128
+    crops = []
+    for x0, y0, x1, y1 in boxes:  # tight around the ink, so every line of the strip looks alike
+        x0, y0, x1, y1 = x0 + 6, y0 + 6, max(x0 + 7, x1 - 6), max(y0 + 7, y1 - 6)
+        rows, cols = np.flatnonzero(ink[y0:y1, x0:x1].any(axis=1)), np.flatnonzero(ink[y0:y1, x0:x1].any(axis=0))
+        if rows.size:
+            x0, x1, y0, y1 = x0 + cols[0] - 4, x0 + cols[-1] + 5, y0 + rows[0] - 4, y0 + rows[-1] + 5
+        crops.append(cleaned.crop((x0, y0, x1, y1)))
+    width = max(c.width for c in crops) + 2 * margin
+    height = sum(c.height + gap for c in crops) + gap
+    strip = Image.new("L", (width, height), 255)
+    spans, y = [], gap
+    for crop in crops:
+        strip.paste(crop, (margin, y))
+        spans.append((y, y + crop.height))
+        y += crop.height + gap
+    words = run_tesseract(strip, deadline, dpi, language="eng", psm="6",
+                          options=("-c", "tessedit_char_whitelist=0123456789-"))
+    found: list[list[Word]] = [[] for _ in boxes]
+    for word in words:
+        centre = word.centre[1]
+        for index, (top, bottom) in enumerate(spans):
+            if top - gap / 2 <= centre <= bottom + gap / 2:
+                found[index].append(word)
+                break
+    results: list[str | None] = []
+    for cell_words in found:
+        digits = "".join(w.text for w in sorted(cell_words, key=lambda w: w.left) if w.conf >= 30)
+        results.append(digits if re.fullmatch(r"-?\d+|-", digits or "") else None)
+    return results
+
+
+def ocr_image(image, document: Document, deadline: Deadline, page_label: str, dpi: int) -> float | None:
+    """OCR one page image into document (marked as OCR); returns the mean word confidence."""
+    gray = np.asarray(image.convert("L"))
+    dark = gray < 160
+    rulings = find_rulings(dark, dpi)
+    cleaned = np.where(rulings.horizontal | rulings.vertical, 255, np.where(dark, 0, 255)).astype(np.uint8)
+    from PIL import Image
+
+    cleaned_image = Image.fromarray(cleaned)
+    words = run_tesseract(cleaned_image, deadline, dpi)
+    confidences = [w.conf for w in words if w.conf >= 0]
+    confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
+    document.marker(f"OCR {page_label} confidence {confidence}", f"[OCR {page_label}, confidence {confidence}]")
+
+    items: list[tuple[int, str, object]] = []
+    used: set[int] = set()
+    for xs, ys in table_grids(rulings):
+        merged = grid_cells(xs, ys, rulings)
+        owner = {(r, c): n for n, (r0, c0, r1, c1) in enumerate(merged)
+                 for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        per_cell: dict[int, list[Word]] = {}
+        for number, word in enumerate(words):
+            cx, cy = word.centre
+            if not (xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]):
+                continue
+            c = max(0, min(len(xs) - 2, int(np.searchsorted(xs, cx)) - 1))
+            r = max(0, min(len(ys) - 2, int(np.searchsorted(ys, cy)) - 1))
+            per_cell.setdefault(owner[(r, c)], []).append(word)
+            used.add(number)
+        cells = [TableCell(_cell_text(per_cell.get(n, [])), r0, c0, r1 - r0 + 1, c1 - c0 + 1)
+                 for n, (r0, c0, r1, c1) in enumerate(merged)]
+        candidates = [cell for cell in cells if looks_numeric(cell.text)]
+        boxes = [(xs[c.col], ys[c.row], xs[c.col + c.colspan], ys[c.row + c.rowspan]) for c in candidates]
+        for cell, digits in zip(candidates, reread_numbers(cleaned_image, boxes, deadline, dpi)):
+            if digits is not None:
+                cell.text = digits
+        items.append((ys[0], "table", cells))
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    for number, word in enumerate(words):
+        if number not in used:
+            lines.setdefault(word.line_key, []).append(word)
+    for line_words in lines.values():
+        text = tidy_cjk_spacing(join_cjk([w.text for w in sorted(line_words, key=lambda w: w.left)]))
+        if text and not re.fullmatch(r"[—–\-－―~～\s\d]{1,8}", text):  # drop page numbers like "— 2 —"
+            items.append((min(w.top for w in line_words), "p", text))
+    for _top, kind, content in sorted(items, key=lambda item: item[0]):
+        if kind == "p":
+            document.paragraph(content)
+        else:
+            document.table(content, attrs=' data-ocr="true"')
+    return confidence
+
+
+def extract_image(data: bytes, limits, deadline: Deadline):
+    from pipelines.documents import Extracted
+
+    image = load_image(data)
+    document = Document()
+    confidence = ocr_image(image, document, deadline, page_label="image", dpi=limits.ocr_dpi)
+    return Extracted(filename="", html=document.html, text=document.text, pages=1, method="ocr", confidence=confidence)

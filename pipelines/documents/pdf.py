@@ -1,0 +1,232 @@
+"""PDF: text and ruled tables with pdfplumber, in reading order; image-only pages go to OCR.
+
+Each page gives paragraphs (wrapped lines joined back) and tables (grid rebuilt from the cell
+boxes, so merged cells keep their rowspan/colspan), sorted by their top. Page furniture —
+"— 3 —", "第 2 页 共 9 页", "Page 8 - <title>" — is dropped. A table split over two pages is
+emitted as two tables; the parser joins them.
+"""
+from __future__ import annotations
+
+import bisect
+import io
+import re
+
+from pipelines.documents.limits import Deadline, ExtractionProblem, Limits
+from pipelines.documents.output import Document, TableCell, join_cjk, tidy_cjk_spacing
+
+# Page numbers and running heads seen in real report PDFs (REPORT_FORMAT.md §5).
+FURNITURE = [
+    re.compile(r"^[—–\-－―~～\s]*\d{1,4}[—–\-－―~～\s]*$"),  # "— 3 —", "-3-", "3"
+    re.compile(r"^第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?$"),
+    re.compile(r"^共\s*\d+\s*页\s*第\s*\d+\s*页$"),
+    re.compile(r"^\d+\s*/\s*\d+$"),
+    re.compile(r"^Page\s*\d+(\s*[-–—]\s*.*)?$", re.I),
+    re.compile(r"^P\.\s*\d+$"),
+]
+MARGIN_SHARE = 0.10  # furniture sits in the top or bottom tenth of the page
+HEADING = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[.、．])")
+TEXT_LAYER_MIN_CHARS = 5
+
+
+def is_furniture(text: str) -> bool:
+    text = text.strip()
+    return not text or any(p.match(text) for p in FURNITURE)
+
+
+# --- tables -------------------------------------------------------------------------------------
+def _cluster(values: list[float], tolerance: float = 2.0) -> list[float]:
+    out: list[float] = []
+    for value in sorted(values):
+        if not out or value - out[-1] > tolerance:
+            out.append(value)
+    return out
+
+
+def _index(edges: list[float], value: float) -> int:
+    """The edge nearest to value."""
+    i = bisect.bisect_left(edges, value)
+    if i == 0:
+        return 0
+    if i == len(edges):
+        return len(edges) - 1
+    return i if edges[i] - value < value - edges[i - 1] else i - 1
+
+
+def _text_of_chars(chars: list[dict]) -> str:
+    """Chars of one cell → its text: lines by top, chars by x; wrapped lines joined."""
+    lines: list[list[dict]] = []
+    for char in sorted(chars, key=lambda c: (round(c["top"]), c["x0"])):
+        if lines and abs(lines[-1][0]["top"] - char["top"]) < max(2.0, char["size"] * 0.4):
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    texts = []
+    for line in lines:
+        line.sort(key=lambda c: c["x0"])
+        text, last_x1 = "", None
+        for char in line:
+            if last_x1 is not None and char["x0"] - last_x1 > char["size"] * 0.3:
+                text += " "
+            text += char["text"]
+            last_x1 = char["x1"]
+        texts.append(text)
+    return tidy_cjk_spacing(join_cjk(texts))
+
+
+def table_cells(table, chars: list[dict]) -> list[TableCell]:
+    """Rebuild the grid of a pdfplumber table from its cell boxes; chars are assigned by centre."""
+    xs = _cluster([x for cell in table.cells for x in (cell[0], cell[2])])
+    ys = _cluster([y for cell in table.cells for y in (cell[1], cell[3])])
+    placed: list[TableCell] = []
+    owner: dict[tuple[int, int], int] = {}
+    for x0, top, x1, bottom in table.cells:
+        c0, c1, r0, r1 = _index(xs, x0), _index(xs, x1), _index(ys, top), _index(ys, bottom)
+        if c1 <= c0 or r1 <= r0:
+            continue
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                owner.setdefault((r, c), len(placed))
+        placed.append(TableCell("", r0, c0, r1 - r0, c1 - c0))
+    texts: dict[int, list[dict]] = {}
+    for char in chars:
+        cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        c, r = bisect.bisect_right(xs, cx) - 1, bisect.bisect_right(ys, cy) - 1
+        if (r, c) in owner:
+            texts.setdefault(owner[(r, c)], []).append(char)
+    for number, cell_chars in texts.items():
+        placed[number].text = _text_of_chars(cell_chars)
+    # grid positions no box covers (a missing ruling) become empty cells, so rows stay aligned
+    for r in range(len(ys) - 1):
+        for c in range(len(xs) - 1):
+            if (r, c) not in owner:
+                placed.append(TableCell("", r, c))
+    return placed
+
+
+# --- paragraphs -----------------------------------------------------------------------------------
+def paragraphs(lines: list[dict], right_edge: float) -> list[tuple[float, str]]:
+    """Join wrapped lines into paragraphs: a new one starts at a heading, at an indented line, or
+    after a line that stops short of the right edge (a full line ending in 。 is often mid-paragraph)."""
+    out: list[tuple[float, str]] = []
+    left = min((line["x0"] for line in lines), default=0)
+    previous = None
+    for line in lines:
+        text = tidy_cjk_spacing(line["text"].strip())
+        starts_new = (
+            previous is None
+            or HEADING.match(text)
+            or line["x0"] > left + 12
+            or previous["x1"] < right_edge - 30
+        )
+        if starts_new:
+            out.append((line["top"], text))
+        else:
+            out[-1] = (out[-1][0], join_cjk([out[-1][1], text]))
+        previous = line
+    return out
+
+
+def read_text_page(page, document: Document) -> None:
+    found = page.find_tables()
+    boxes = [t.bbox for t in found]
+
+    def outside(obj) -> bool:
+        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+    height = float(page.height)
+    lines = page.filter(outside).extract_text_lines(return_chars=False)
+    body = [line for line in lines
+            if not (is_furniture(line["text"]) and (line["top"] < height * MARGIN_SHARE or line["bottom"] > height * (1 - MARGIN_SHARE)))
+            and not re.match(r"^Page\s*\d+\s*[-–—]", line["text"].strip(), re.I)]
+    right_edge = max((line["x1"] for line in body), default=float(page.width))
+    items: list[tuple[float, str, object]] = [(top, "p", text) for top, text in paragraphs(body, right_edge)]
+    for table in found:
+        inside = [c for c in page.chars if table.bbox[0] <= (c["x0"] + c["x1"]) / 2 <= table.bbox[2]
+                  and table.bbox[1] <= (c["top"] + c["bottom"]) / 2 <= table.bbox[3]]
+        items.append((table.bbox[1], "table", table_cells(table, inside)))
+    for _top, kind, content in sorted(items, key=lambda item: item[0]):
+        if kind == "p":
+            document.paragraph(content)
+        else:
+            document.table(content)
+
+
+def has_text_layer(page) -> bool:
+    return len(page.chars) >= TEXT_LAYER_MIN_CHARS
+
+
+# --- the document ---------------------------------------------------------------------------------------
+def open_pdf(data: bytes):
+    import pdfplumber
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    try:
+        return pdfplumber.open(io.BytesIO(data))
+    except PdfminerException as exc:
+        raise _problem(exc.args[0] if exc.args else exc) from None
+    except Exception as exc:  # pdfminer raises many unrelated types on broken files
+        raise _problem(exc) from None
+
+
+def _problem(cause) -> ExtractionProblem:
+    name = type(cause).__name__
+    if "Password" in name or "Encrypt" in name:
+        return ExtractionProblem("encrypted", f"encrypted PDF: a password is needed to open it ({name})")
+    detail = str(cause) or name
+    if name == "PSEOF":
+        detail = "unexpected end of file (truncated download?)"
+    return ExtractionProblem("corrupt", f"corrupt PDF: {detail}")
+
+
+def extract_pdf(data: bytes, limits: Limits, deadline: Deadline):
+    from pipelines.documents import Extracted
+    from pipelines.documents import ocr
+
+    pdf = open_pdf(data)
+    document = Document()
+    notes: list[str] = []
+    confidences: list[float] = []
+    ocr_pages = 0
+    try:
+        try:
+            total = len(pdf.pages)
+        except Exception as exc:
+            raise _problem(exc) from None
+        if total == 0:
+            raise ExtractionProblem("corrupt", "corrupt PDF: no pages")
+        if total > limits.max_pages:
+            notes.append(f"page cap: read the first {limits.max_pages} of {total} pages")
+        for number, page in enumerate(pdf.pages[: limits.max_pages], start=1):
+            deadline.check(f"reading page {number} of {total}")
+            try:
+                text_layer = has_text_layer(page)
+                if text_layer:
+                    read_text_page(page, document)
+            except ExtractionProblem:
+                raise
+            except Exception as exc:
+                if number == 1:
+                    raise _problem(exc) from None
+                notes.append(f"page {number} unreadable ({type(exc).__name__}: {exc}); later pages skipped")
+                break
+            if text_layer:
+                continue
+            if not page.images:
+                continue  # a blank page
+            if ocr_pages >= limits.max_ocr_pages:
+                notes.append(f"OCR page cap: image pages after {limits.max_ocr_pages} not read")
+                break
+            image = ocr.render_pdf_page(data, number - 1, limits.ocr_dpi)
+            confidence = ocr.ocr_image(image, document, deadline, page_label=f"page {number}", dpi=limits.ocr_dpi)
+            ocr_pages += 1
+            if confidence is not None:
+                confidences.append(confidence)
+    finally:
+        pdf.close()
+    method = "ocr" if ocr_pages else "text"
+    confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
+    if document.empty:
+        raise ExtractionProblem("empty", "the PDF has no text layer and no readable images")
+    return Extracted(filename="", html=document.html, text=document.text, pages=total, method=method,
+                     confidence=confidence, error="; ".join(notes) or None)
