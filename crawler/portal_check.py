@@ -25,7 +25,7 @@ USER_AGENT = "nianbao-registry-check/0.1 (+annual-report archive; one request pe
 
 # --- URL shapes --------------------------------------------------------------------------
 # TRS WCM detail page: <column>/YYYYMM/tYYYYMMDD_ID.html (or .shtml/.htm).
-TRS_DETAIL = re.compile(r"^(?P<column>.*/)(?P<month>\d{6})/t\d{8}_\d+\.s?html?$")
+TRS_DETAIL = re.compile(r"^(?P<column>.*/)(?P<month>\d{6})/t\d{8}_\d+(?:_wap)?\.s?html?$")
 # Hanweb jpage article: /art/YYYY/M/D/art_COLID_ARTID.html, its column /col/colCOLID/index.html.
 HANWEB_ART = re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_(?P<col>\d+)_\d+\.html?$")
 # Hanweb article kept under its column's folder: <column>/art/YYYY/art_<hex>.html.
@@ -41,12 +41,13 @@ GENERIC_DETAILS = (
     re.compile(r"^(?P<column>.*/)(?:doc|art|content)_[0-9a-z]+\.s?html?$"),
     re.compile(r"^(?P<column>.*/)\d{4}-\d{2}-\d{2}/\d+\.s?html?$"),
     re.compile(r"^(?P<column>.*/)\d{8}/[0-9a-f]{32}\.s?html?$"),  # Shanghai: YYYYMMDD/<32 hex>.html
-    re.compile(r"^(?P<column>.*/)\d{6,}\.s?html?$"),  # <numeric id>.html directly in the column
+    re.compile(r"^(?P<column>.*/columns/[0-9a-f-]{36}/)\d{6}/\d{2}/[0-9a-f-]{36}\.html?$"),  # Hebei
+    re.compile(r"^(?P<column>.*/)t?\d{6,}\.s?html?$"),  # <numeric id>.html or t<id>.shtml in the column
 )
 # A column listing page itself: a folder, index.html, index_2.shtml, list.shtml, 1.html.
 COLUMN_PAGE = re.compile(r"^(?P<column>.*/)(?:(?:index|list)(?:_\d+)?\.s?html?|\d{1,3}\.s?html?)?$")
 # Per-year sub-columns (gknb2017/, 2018/, 2020n/, 2024n/, 2021nb/): the column is their parent.
-YEAR_SEGMENT = re.compile(r"^[a-z]*(?:19|20)\d{2}(?:n[a-z]*|nb|nd)?\d*$", re.I)
+YEAR_SEGMENT = re.compile(r"^[a-z]*_?(?:19|20)\d{2}(?:(?:n[a-z]*|[a-z]*nb|nd|h)\d*)?(?:_\d+)?$", re.I)
 
 
 @dataclass
