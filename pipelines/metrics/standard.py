@@ -63,6 +63,7 @@ class Value:
     unit: str | None
     text: str
     col: int | None
+    gap: bool = False  # an empty line of plain text: a blank cell, or only the end of a row
 
 
 @dataclass
@@ -100,14 +101,16 @@ class _Reader:
     def cell(self, cell: Cell, bounded: bool) -> None:
         if not cell.text or not _is_label(cell.text):
             number, unit = parse_cell(cell.text) if cell.text else (None, None)
-            self.values.append(Value(number, unit, cell.text, cell.col))
+            self.values.append(Value(number, unit, cell.text, cell.col, gap=not bounded and not cell.text))
             if cell.text:  # blank filler cells inside a header do not end it
                 self.header_open = False
             if not bounded and self.table == 4 and self.header:
                 # text has no row ends: table 四's one data row ends when every column has a cell
                 if self.columns is None:
                     self.columns = self._table4_columns()
-                if self.columns and len(self.values) >= len(self.columns):
+                # (an empty line before the first cell only ended the header row)
+                leading_gap = 1 if self.values[0].gap else 0
+                if self.columns and len(self.values) - leading_gap >= len(self.columns):
                     self.flush()
             return
         self.label(cell)
@@ -140,7 +143,7 @@ class _Reader:
 
     def unknown_label(self) -> None:
         # A label nobody knows ends a row that has its values; before them it is a wrapped line.
-        if self.values:
+        if any(v.number is not None for v in self.values):
             self.flush()
             self.row_key = None
 
@@ -316,7 +319,7 @@ class _Reader:
 
     def _place(self, values: list[Value], columns: list[Column], prefix: str, row_label: str) -> None:
         section = SECTION[self.table]
-        pairs = _pair(values, columns)
+        pairs = _pair(values, columns, leading_row_end=self.table == 4)
         if pairs is None:
             shown = " ".join(v.text or "_" for v in values)
             self.errors.append(f"表{section} {row_label or '?'}: {len(values)} cells for "
@@ -369,16 +372,18 @@ def _split_cells(cells: list[Cell]) -> list[Cell]:
     return out
 
 
-def _pair(values: list[Value], columns: list[Column]) -> list[tuple[Column, Value]] | None:
+def _pair(values: list[Value], columns: list[Column], leading_row_end: bool = False) -> list[tuple[Column, Value]] | None:
     if not columns:
         return None
     n = len(columns)
     values = list(values)
-    # Filler cells from colspans or `|` layouts: blank extras at the ends are not data.
-    while len(values) > n and values[0].number is None:
-        values.pop(0)
-    while len(values) > n and values[-1].number is None:
-        values.pop()
+    # Blank extras at the ends are not data: filler cells after a label's colspan (bounded rows:
+    # trim the front first) or the empty line that ends a row of plain text (trim the back first;
+    # before a label-less 表四 row the empty line that ended the header comes first).
+    ends = (-1, 0) if any(v.gap for v in values) and not leading_row_end else (0, -1)
+    for end in ends:
+        while len(values) > n and values[end].number is None:
+            values.pop(end)
     if len(values) == n:
         return list(zip(columns, values))
     by_pos = {c.pos: c for c in columns if c.pos is not None}

@@ -1,9 +1,10 @@
 """HTML tables or linearised text → rows of cells, the input of the standard-table reader.
 
-A row is a list of `Cell`s. Rows from HTML `<tr>`s, `|`-separated lines and tab-indented copies
-(one cell per line, a blank line ends the row, as in ../shared/seeds/003) are *bounded*: their
-blank cells are known. Plain one-cell-per-line text has no row boundaries, so each line becomes its
-own unbounded row and the reader groups cells by their labels instead.
+A row is a list of `Cell`s. Rows from HTML `<tr>`s, `|`-separated lines, tab-separated lines
+(attachment text) and tab-indented copies (one cell per line, a blank line ends the row, as in
+../shared/seeds/003) are *bounded*: their blank cells are known. Plain one-cell-per-line text has
+no row boundaries (an empty line is a blank cell or a row end), so each line becomes its own
+unbounded row and the reader groups cells by their labels instead.
 
 HTML cells carry their grid column (after rowspan/colspan), so merged headers can be resolved
 by position; text cells have `col=None`.
@@ -96,7 +97,7 @@ def html_rows(markup: str) -> list[Row]:
 
 # --- text -------------------------------------------------------------------------------------
 def text_rows(text: str) -> list[Row]:
-    """Linearised text → rows. See the module docstring for the three layouts understood."""
+    """Linearised text → rows. See the module docstring for the layouts understood."""
     rows: list[Row] = []
     tab_row: Row | None = None
     block = 0
@@ -104,6 +105,10 @@ def text_rows(text: str) -> list[Row]:
         if tab_row is not None and not raw.strip(" "):  # "\t" alone is a blank cell, "" ends the row
             rows.append(tab_row)
             tab_row = None
+            continue
+        if "\t" in raw.strip("\t") or raw.count("\t") > 1:
+            # a row with its cells tab-separated (attachment text): blanks are explicit
+            rows.append(Row([Cell(_clean(part)) for part in raw.split("\t")], bounded=True, table=block))
             continue
         if raw.startswith("\t"):
             if tab_row is None:
@@ -128,7 +133,7 @@ def text_rows(text: str) -> list[Row]:
         line = _clean(raw)
         if not line:
             block += 1
-            continue
+        # an empty line is a blank cell, or the end of a row: the reader tells them apart
         rows.append(Row([Cell(line)], bounded=False, table=block))
     if tab_row is not None:
         rows.append(tab_row)
