@@ -103,7 +103,7 @@ def agency_in_title(title: str | None) -> str | None:
         return None
     head = re.split(r"政府信息公开|政务公开|政府信息|信息公开|政务信息", compact(title))[0]
     head = re.sub(rf"{YEAR}年?度?", "", head)
-    head = re.sub(r"^(关于|[《<\"“])+|[的》>\"”]+$", "", head).strip("()（）:：-— ")
+    head = re.sub(r"^(关于|[《<\"“])+|(关于|[的》>\"”])+$", "", head).strip("()（）:：-— ")
     return head if len(head) >= 2 else None
 
 
@@ -240,11 +240,14 @@ def has_standard_markers(text: str) -> bool:
     return sum(1 for marker in STANDARD_MARKERS if marker in flat) >= 2
 
 
-def report_format(standard_format: str | None, legacy_table: bool, text: str) -> str:
+def report_format(standard_format: str | None, legacy_table: bool, text: str, year: int | None = None) -> str:
+    """From the structure found: standard tables, the old 统计表, else the old headings. Headings
+    alone are weak evidence, so they are not enough for a report on 2019 or later (the new 条例
+    requires the standard tables: missing tables mean they could not be read)."""
     if standard_format:
         return standard_format
     if legacy_table:
         return "legacy"
-    if has_standard_markers(text):
-        return "unknown"  # a standard report whose tables could not be read
+    if has_standard_markers(text) or (year is not None and year >= 2019):
+        return "unknown"
     return "legacy" if legacy_marker_count(text) >= 1 else "unknown"

@@ -30,7 +30,7 @@ from typing import Any
 from pipelines import identify
 from pipelines.metrics.legacy import extract_legacy_table
 from pipelines.metrics.prose import extract_prose
-from pipelines.normalize import compact, html_to_text, normalize_text, strip_control
+from pipelines.normalize import compact, html_to_text, normalize_text, parse_date, strip_control
 
 FIELDS = ("title", "agency", "province", "city", "county", "region", "report_year", "published",
           "index_no", "doc_no")
@@ -225,7 +225,7 @@ def _identify(result, sources, primary, url, page_meta, portal) -> None:
             break
     result["agency"], result["agency_source"] = agency, agency_source
     result.update(identify.region_fields(portal, agency, title, primary.text, errors))
-    published = page_meta.get("published") or meta.get("published")
+    published = parse_date(page_meta.get("published")) or meta.get("published")
     if not published:
         for text in texts:
             published = identify.find_signature(text)[1] or identify.date_under_title(text)
@@ -285,7 +285,7 @@ def _parse(result, html, text, url, page_meta, portal, documents) -> None:
     _identify(result, sources, primary, url, page_meta, portal)
     standard_format = next((s.standard.get("format") for s in sources if s.standard.get("format")), None)
     result["format"] = identify.report_format(standard_format, any(s.legacy_table for s in sources),
-                                              "\n".join(s.text for s in sources))
+                                              "\n".join(s.text for s in sources), result["report_year"])
     result["checks"] = _run_checks(result["metrics"], result["format"], errors) + result["checks"]
     if not result["metrics"]:
         errors.append("no metrics found")

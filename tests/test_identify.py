@@ -54,6 +54,7 @@ def test_find_title(text, title):
     ("2017年度市科技局政府信息公开工作报告", "市科技局"),
     ("2019年上海市人民政府办公厅政府信息公开工作年度报告", "上海市人民政府办公厅"),
     ("关于2018年政府信息公开工作年度报告", None),
+    ("九江市科技局关于2017年政府信息公开工作年度报告", "九江市科技局"),
 ])
 def test_agency_in_title(title, stem):
     assert identify.agency_in_title(title) == stem
@@ -137,3 +138,10 @@ def test_region_unknown_stays_null():
 ])
 def test_report_format(standard, legacy_table, text, fmt):
     assert identify.report_format(standard, legacy_table, normalize_text(text)) == fmt
+
+
+def test_old_headings_alone_do_not_make_a_recent_report_legacy():
+    text = normalize_text("一、概述\n二、主动公开政府信息情况\n三、依申请公开政府信息情况")
+    assert identify.report_format(None, False, text, 2018) == "legacy"
+    assert identify.report_format(None, False, text, 2020) == "unknown"
+    assert identify.report_format(None, True, text, 2020) == "legacy"  # the old 统计表 itself decides

@@ -18,6 +18,10 @@ CLAUSE_BREAK = re.compile(r",(?!\d{3}(?!\d))|(?<!\d),")
 NEGATION = re.compile(r"未|没有|无|不存在|为零|为0(?!\d)|均为零|零(?:件|条|起|次|宗)|(?<!\d)0(?:件|条|起|次|宗)")
 CUMULATIVE = re.compile(r"以来|累计|历年|至今|截至|截止|总计发布")
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.](?!\d))")
+# Row labels of the standard table 三 ("无正当理由大量反复申请", "逾期未按收费通知要求缴纳费用"):
+# when such a table is linearised into the text they are not sentences about the year.
+TEMPLATE_LABEL = re.compile(r"无正当理由|逾期|不再处理|信访举报投诉类|重复申请|公开出版物|重新出具|本机关不掌握|"
+                            r"没有现成信息|补正后|属于国家秘密|三安全一稳定|行政查询事项|本年新收|上年结转|结转下年度")
 CHANNELS = (("网站", "active.website"), ("门户网", "active.website"), ("微信", "active.wechat"),
             ("公众号", "active.wechat"), ("微博", "active.weibo"), ("公报", "active.gazette"))
 
@@ -74,6 +78,8 @@ def clauses(text: str) -> list[Clause]:
                 sub = heading
         if in_catalogue or re.match(r"^图\d", line) or re.search(r"\d{4}-\d{2}-\d{2}$", line):
             continue
+        if line.count("|") >= 2 or TEMPLATE_LABEL.search(line):
+            continue  # a table row or a template label, not prose
         section = " / ".join(part for part in (top, sub) if part)
         for number, sentence in enumerate(re.split(r"(?<=[。；;!?！？])", line)):
             # A heading names a topic ("收费及减免情况"); it states no figure.
@@ -120,7 +126,7 @@ def _active(clause: Clause, found: dict[str, Finding]) -> None:
     if explicit and not venue:
         _keep(found, "active.total", count, clause)
         return
-    if explicit and venue and re.search(r"政务网|门户网站|政府网", venue.group(0)) and "active.total" not in found:
+    if explicit and venue and re.search(r"政务网|门户网|政府网", venue.group(0)) and "active.total" not in found:
         # "通过青岛政务网主动公开…319条": the government portal is where all of it was published.
         _keep(found, "active.total", count, clause)
         return
@@ -141,7 +147,7 @@ def _requests(clause: Clause, found: dict[str, Finding]) -> None:
     if clause.after_qizhong:
         return
     count = _first_count(text, "件|条|个|份|次|宗|起")
-    if count and re.search(r"收到|受理|接到|接收|办理", text):
+    if count and re.search(r"收到|受理|接到|接收|办理|收悉", text):
         _keep(found, "requests.new.total", count, clause)
     elif re.search(r"(未|没有|无|暂无)(收到|受理|接到|接收|发生|有)?[^,，。]*申请|申请[^,，。]*(为零|为0|无)$", text):
         _keep(found, "requests.new.total", (0, None), clause)
@@ -188,10 +194,16 @@ def _fees(clause: Clause, found: dict[str, Finding]) -> None:
         _keep(found, "disclosure_fees.total", (0, "元"), clause)
 
 
+# The unit a figure is counted in when the sentence only says "none" (未发生…, 无…).
+DEFAULT_UNITS = {"requests.new.total": "件", "review.total": "件", "litigation.total": "件",
+                 "complaints.total": "件", "disclosure_fees.total": "元"}
+
+
 def _keep(found: dict[str, Finding], key: str, count: tuple, clause: Clause) -> None:
     if key not in found:
         value, unit = count
-        found[key] = Finding(key, value, unit, clause.section or None, clause.sentence[:200])
+        found[key] = Finding(key, value, unit or DEFAULT_UNITS.get(key), clause.section or None,
+                             clause.sentence[:200])
 
 
 def extract_prose(text: str) -> dict[str, Finding]:
