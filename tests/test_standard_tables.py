@@ -14,6 +14,7 @@ import pytest
 from pipelines.metrics import table_labels as labels
 from pipelines.metrics.checks import run_checks
 from pipelines.metrics.standard import extract_standard
+from pipelines.metrics.table_grid import html_rows
 from pipelines.normalize import html_to_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "reports"
@@ -150,6 +151,10 @@ def test_row_with_lost_blank_cells_is_reported_not_guessed():
     ("2.申请人逾期未缴费、行政机关不再处理其政府信息公开申请", labels.TABLE3_ROWS, "other.unpaid_fee"),
     ("四、结转下年度继续办理", labels.TABLE3_ROWS, "carry_forward"),
     ("結果維持", labels.TABLE4_COLUMNS, "upheld"),
+    ("维持", labels.TABLE4_COLUMNS, "upheld"),
+    ("其他", labels.TABLE4_COLUMNS, "other"),
+    ("其他组织", labels.TABLE3_COLUMNS, "other_org"),
+    ("本年增加/减少", labels.TABLE2_COLUMNS, "change"),
     ("未经复议直接起诉", labels.TABLE4_GROUPS, "litigation.direct"),
 ])
 def test_label_matches(text, vocabulary, key):
@@ -238,3 +243,25 @@ def test_table4_row_in_text_ends_after_its_fifteen_cells():
     result = extract_standard(None, text)
     assert result["metrics"]["review.total"] == 1 and result["metrics"]["litigation.total"] == 0
     assert len(result["metrics"]) == 16 and not [e for e in result["errors"] if "表四" in e]
+
+
+def _as_tab_separated(markup: str) -> str:
+    """Attachment-style text: one line per table row, cells tab-separated, a span's other grid
+    cells empty (what a DOCX/PDF extractor gives for merged cells)."""
+    lines = []
+    for row in html_rows(markup):
+        width = max(c.col + c.span for c in row.cells)
+        grid = [""] * width
+        for c in row.cells:
+            grid[c.col] = c.text
+        lines.append("\t".join(grid))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("case", ["district2021_pspan", "sh2019_rowspan", "reordered2021_subtotal"])
+def test_attachment_text_with_tab_separated_cells(case):
+    path = FIXTURES / f"{case}.html"
+    result = extract_standard(None, "报告正文……\n" + _as_tab_separated(path.read_text(encoding="utf-8")))
+    expected = _expected(path)
+    assert result["format"] == expected["format"]
+    assert result["metrics"] == expected["metrics"]

@@ -114,7 +114,7 @@ TABLE2_COLUMNS: Vocabulary = (
     ("published", ("in:本年新公开数量", "in:新公开数量")),
     ("total", ("in:对外公开总数量", "in:公开总数量")),
     ("previous", ("in:上一年项目数量", "in:上年项目数量")),
-    ("change", ("in:本年增减", "eq:增减")),
+    ("change", ("in:本年增减", "in:本年增加减少", "eq:增减")),
     ("decisions", ("in:处理决定数量",)),
     ("projects", ("in:采购项目数量",)),
     ("amount", ("in:采购总金额", "in:收费金额")),
@@ -132,7 +132,7 @@ TABLE3_COLUMNS: Vocabulary = (
     ("research", ("in:科研机构",)),
     ("nonprofit", ("in:社会公益组织", "in:公益组织")),
     ("legal_service", ("in:法律服务机构", "in:法律服务")),
-    ("other_org", ("eq:其他", "eq:其它")),
+    ("other_org", ("eq:其他", "eq:其它", "eq:其他组织")),
     ("total", ("eq:总计", "eq:合计")),
 )
 
@@ -179,10 +179,10 @@ TABLE4_GROUPS: Vocabulary = (
     ("litigation.after_review", ("in:复议后起诉",)),
 )
 TABLE4_COLUMNS: Vocabulary = (
-    ("upheld", ("in:结果维持",)),
-    ("corrected", ("in:结果纠正",)),
-    ("other", ("in:其他结果",)),
-    ("pending", ("in:尚未审结",)),
+    ("upheld", ("in:结果维持", "eq:维持")),
+    ("corrected", ("in:结果纠正", "eq:纠正")),
+    ("other", ("in:其他结果", "eq:其他")),
+    ("pending", ("in:尚未审结", "eq:未审结")),
     ("total", ("eq:总计", "eq:合计")),
 )
 
