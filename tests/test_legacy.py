@@ -96,3 +96,66 @@ def test_table_label_wrapped_over_two_cells():
     table = extract_legacy_table(text)
     assert table.findings["response.hot_topics"].value == 7
     assert table.findings["response.hot_topics"].unit == "次"
+
+
+# --- prose sentences -----------------------------------------------------------------------------
+from pipelines.metrics.prose import extract_prose  # noqa: E402
+
+
+def prose(text: str) -> dict:
+    return {key: f.value for key, f in extract_prose(normalize_text(text)).items()}
+
+
+def test_only_the_stated_total_not_the_breakdown_or_cumulative_counts():
+    text = ("二、政府信息主动公开情况\n2017年我局发布共计信息98条,其中部门文件10条,发展规划8条。"
+            "门户网站2017年以来共计发布信息公开273条,分别是政务信息37条。")
+    assert prose(text) == {"active.total": 98}
+
+
+def test_channel_counts_without_a_year_total():
+    text = ("二、主动公开政府信息情况\n2018年，我局在市政府科技局网站公开信息共196条，其中，图片新闻6条，科技动态118条。"
+            "在市政府政务信息公开专栏发布信息30条。")
+    assert prose(text) == {"active.website": 196}
+
+
+def test_channel_breakdown_after_qizhong_is_kept():
+    text = "2017年，全区共主动公开政府信息1,236条，其中通过区政府网站公开1,102条，政务微信公开49条。"
+    assert prose(text) == {"active.total": 1236, "active.website": 1102, "active.wechat": 49}
+
+
+def test_negative_sentences_give_zero():
+    text = ("2018年，我局未收到任何形式的申请公开信息要求，未发生与信息公开相关的行政复议和诉讼案件，"
+            "未发生与信息公开相关的收费和减免情况。同时未收到信息公开举报投诉案件。")
+    assert prose(text) == {"requests.new.total": 0, "review.total": 0, "litigation.total": 0,
+                           "disclosure_fees.total": 0, "complaints.total": 0}
+
+
+def test_numbers_bind_to_their_own_clause():
+    text = "2012年，全区因政府信息公开申请行政复议12件，提起行政诉讼7件，收到举报投诉2件，收取费用120元。"
+    found = extract_prose(normalize_text(text))
+    assert {k: f.value for k, f in found.items()} == {"review.total": 12, "litigation.total": 7,
+                                                      "complaints.total": 2, "disclosure_fees.total": 120}
+    assert found["disclosure_fees.total"].unit == "元"
+
+
+def test_chinese_numerals_in_prose():
+    assert prose("2017年我局收到依申请公开政府信息零条") == {"requests.new.total": 0}
+    assert prose("全年共主动公开政府信息一百零五条。") == {"active.total": 105}
+
+
+def test_catalogues_captions_headings_and_table_rows_are_not_prose():
+    text = ("具体公开信息目录如下：\n序号\n信息标题\n主题分类\n上报时间\n1\n主动公开信息14条的说明\n\n2017.09.06\n"
+            "二、政府信息公开情况\n图 1 主动公开信息 8 条\n"
+            "四、政府信息公开收费及减免情况\n"
+            "|  | 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请 | 1 | 0 |\n"
+            "4.无正当理由大量反复申请\n")
+    assert prose(text) == {}
+
+
+def test_reminders_about_complaint_channels_are_not_counts():
+    assert prose("设立了投诉电话、举报箱，随时接受群众对政务公开工作的投诉和举报。") == {}
+
+
+def test_agency_fee_items_are_not_disclosure_fees():
+    assert "disclosure_fees.total" not in prose("二、主动公开情况\n公开行政事业性收费目录，无新增收费项目。")
+    assert prose("四、政府信息公开收费及减免情况\n本年度无收费项目。") == {"disclosure_fees.total": 0}

@@ -181,16 +181,17 @@ def _complaints(clause: Clause, found: dict[str, Finding]) -> None:
 
 
 def _fees(clause: Clause, found: dict[str, Finding]) -> None:
+    """Fees charged for disclosure: "收取费用120元", "未收取任何费用", "无收费项目" under a 收费 heading.
+    An agency's own 行政事业性收费 items are another matter and need the disclosure context."""
     text = clause.text
     if not re.search(r"收费|费用|收取", text):
         return
-    waived = re.search(r"(未|没有|不|无)(收取|收)[^,，。]{0,16}?费", text)
-    if not (waived or re.search(r"收费|费用", clause.section) or re.search(r"信息公开|公开", text)):
-        return
+    about_disclosure = re.search(r"收费|费用", clause.section) or "公开" in text
     amount = re.search(r"(?:收取|收费)[^,，。]{0,12}?" + NUMBER + r"(元|万元)", text)
-    if amount and _number(amount.group(1)) is not None:
+    if amount and _number(amount.group(1)) is not None and (about_disclosure or "公开" in clause.sentence):
         _keep(found, "disclosure_fees.total", (_number(amount.group(1)), amount.group(2)), clause)
-    elif re.search(r"未|没有|无|不存在", text):
+    elif re.search(r"(未|没有|不|无)(收取|收)[^,，。]{0,16}?费", text) or (
+            about_disclosure and re.search(r"未|没有|无|不存在", text) and not re.search(r"新增|调整|取消", text)):
         _keep(found, "disclosure_fees.total", (0, "元"), clause)
 
 
