@@ -42,7 +42,7 @@ GENERIC_DETAILS = (
     re.compile(r"^(?P<column>.*/)\d{4}-\d{2}-\d{2}/\d+\.s?html?$"),
     re.compile(r"^(?P<column>.*/)\d{8}/[0-9a-f]{32}\.s?html?$"),  # Shanghai: YYYYMMDD/<32 hex>.html
     re.compile(r"^(?P<column>.*/columns/[0-9a-f-]{36}/)\d{6}/\d{2}/[0-9a-f-]{36}\.html?$"),  # Hebei
-    re.compile(r"^(?P<column>.*/)t?\d{6,}\.s?html?$"),  # <numeric id>.html or t<id>.shtml in the column
+    re.compile(r"^(?P<column>.*/)t?\d{4,}\.s?html?$"),  # <numeric id>.html or t<id>.shtml in the column
 )
 # A column listing page itself: a folder, index.html, index_2.shtml, list.shtml, 1.html.
 COLUMN_PAGE = re.compile(r"^(?P<column>.*/)(?:(?:index|list)(?:_\d+)?\.s?html?|\d{1,3}\.s?html?)?$")
