@@ -265,3 +265,18 @@ def test_attachment_text_with_tab_separated_cells(case):
     expected = _expected(path)
     assert result["format"] == expected["format"]
     assert result["metrics"] == expected["metrics"]
+
+
+def test_headers_split_over_two_lines_are_joined():
+    text = "\n".join(["第二十条第（一）项", "信息内容", "本年新", "制作数量", "本年新", "公开数量", "对外公开", "总数量",
+                      "规章", "1", "1", "4",
+                      "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "申请人情况", "自然人",
+                      "法人或其他组织", "总计", "商业", "企业", "科研", "机构", "社会", "公益组织", "法律", "服务机构", "其他",
+                      "一、本年新收政府信息公开申请数量", "1", "2", "3", "4", "5", "6", "21"])
+    result = extract_standard(None, text)
+    assert result["metrics"] == {
+        "active.rules.made": 1, "active.rules.published": 1, "active.rules.total": 4,
+        "requests.new.natural_person": 1, "requests.new.business": 2, "requests.new.research": 3,
+        "requests.new.nonprofit": 4, "requests.new.legal_service": 5, "requests.new.other_org": 6,
+        "requests.new.total": 21}
+    assert result["format"] == "standard-2019"

@@ -83,6 +83,7 @@ class _Reader:
     row_key: str | None = None
     row_label: str = ""
     values: list = field(default_factory=list)
+    fragment: Cell | None = None  # an unknown short label that may be the first half of a header
 
     # --- stream -------------------------------------------------------------------------------
     def read(self, rows: list[Row]) -> None:
@@ -102,6 +103,7 @@ class _Reader:
         if not cell.text or not _is_label(cell.text):
             number, unit = parse_cell(cell.text) if cell.text else (None, None)
             self.values.append(Value(number, unit, cell.text, cell.col, gap=not bounded and not cell.text))
+            self.fragment = None
             if cell.text:  # blank filler cells inside a header do not end it
                 self.header_open = False
             if not bounded and self.table == 4 and self.header:
@@ -117,29 +119,44 @@ class _Reader:
 
     # --- labels -------------------------------------------------------------------------------
     def label(self, cell: Cell) -> None:
+        if self._known_label(cell):
+            self.fragment = None
+            return
+        # A header split over two lines ("本年新" / "制作数量", "商业" / "企业"): try it joined.
+        fragment, self.fragment = self.fragment, None
+        if fragment is not None and not self.values:
+            joined = Cell(fragment.text + cell.text, fragment.col, fragment.span)
+            if self._known_label(joined):
+                return
+        if len(labels.squash(cell.text)) <= 6:
+            self.fragment = cell
+        self.unknown_label()
+
+    def _known_label(self, cell: Cell) -> bool:
         text = cell.text
         if self.table == 3 and self._table3_label(cell):
-            return
+            return True
         if self.table == 4 and self._table4_label(cell):
-            return
+            return True
         if self.table == 2 and self._table2_label(cell):
-            return
+            return True
         # Not part of the open table: does it open another one?
-        t2_row, t2_col = labels.match(text, labels.TABLE2_ROWS), labels.match(text, labels.TABLE2_COLUMNS)
-        if t2_row in ("caption", "header") or t2_col:
+        t2_row = labels.match(text, labels.TABLE2_ROWS, strict=True)
+        if t2_row in ("caption", "header") or labels.match(text, labels.TABLE2_COLUMNS, strict=True):
             self.open(2)
             self._table2_label(cell)
-            return
-        t3_col, t3_row = labels.match(text, labels.TABLE3_COLUMNS), labels.match(text, labels.TABLE3_ROWS)
+            return True
+        t3_col = labels.match(text, labels.TABLE3_COLUMNS, strict=True)
+        t3_row = labels.match(text, labels.TABLE3_ROWS, strict=True)
         if t3_col in ("header", "natural_person", "group") or t3_row in ("new", "carried_over"):
             self.open(3)
             self._table3_label(cell)
-            return
-        if labels.match(text, labels.TABLE4_GROUPS) in ("review", "litigation"):
+            return True
+        if labels.match(text, labels.TABLE4_GROUPS, strict=True) in ("review", "litigation"):
             self.open(4)
             self._table4_label(cell)
-            return
-        self.unknown_label()
+            return True
+        return False
 
     def unknown_label(self) -> None:
         # A label nobody knows ends a row that has its values; before them it is a wrapped line.

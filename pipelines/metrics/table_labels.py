@@ -75,8 +75,9 @@ def is_prose(text: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def match(text: str | None, vocabulary: Vocabulary) -> str | None:
-    """The vocabulary key whose patterns fit the label best, or None (unknown or ambiguous)."""
+def match(text: str | None, vocabulary: Vocabulary, strict: bool = False) -> str | None:
+    """The vocabulary key whose patterns fit the label best, or None (unknown or ambiguous).
+    strict: only a whole pattern counts (no dropped characters), for labels that open a table."""
     if text is None or is_prose(text):
         return None
     label = strip_numbering(text) or squash(text)
@@ -88,7 +89,7 @@ def match(text: str | None, vocabulary: Vocabulary) -> str | None:
             if score > scores.get(key, 0.0):
                 scores[key] = score
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    if not ranked or ranked[0][1] <= 0:
+    if not ranked or ranked[0][1] <= 0 or (strict and ranked[0][1] < 1.0):
         return None
     if len(ranked) > 1 and ranked[0][1] < 1.0 and ranked[0][1] - ranked[1][1] < 0.05:
         return None  # two fuzzy candidates almost equally close: refuse to guess
