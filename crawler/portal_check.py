@@ -35,6 +35,8 @@ GKMLPT_PATH = re.compile(r"/gkmlpt/")
 # Other detail shapes whose column is the folder above them (family generic).
 GENERIC_DETAILS = (
     re.compile(r"^(?P<column>.*/)content/post_\d+\.html?$"),  # Guangdong intensive sites outside gkmlpt
+    re.compile(r"^(?P<column>.*/)content/[0-9a-f-]{36}\.html?$"),  # Jiangsu: content/<uuid>.html
+    re.compile(r"^(?P<column>.*/)\d{6}/c\d+_\d+\.s?html?$"),  # Heilongjiang: YYYYMM/c01_<id>.shtml
     re.compile(r"^(?P<column>.*/)\d{6}/[0-9a-f]{32}\.s?html?$"),  # YYYYMM/<32 hex>.shtml
     re.compile(r"^(?P<column>.*/)ct/\d+\.s?html?$"),
     re.compile(r"^(?P<column>.*/)\d{10,}/index\.s?html?$"),  # <timestamp id>/index.html
@@ -173,7 +175,7 @@ def guess_region(agency: str | None = None, html: str | None = None, host: str |
 
 
 # --- offline check -----------------------------------------------------------------------
-def _column_prefix(portal: Portal, url: str) -> str:
+def _column_prefix(url: str) -> str:
     path = urlsplit(url).path
     return path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
 
@@ -212,8 +214,8 @@ def check_evidence(portal: Portal) -> list[RegistryError]:
     elif portal.family == "gkmlpt":
         if not GKMLPT_PATH.search(evidence.path):
             problems.append(RegistryError(portal.id, "evidence", "gkmlpt evidence is not under /gkmlpt/"))
-    elif not any(evidence.path.startswith(_column_prefix(portal, u)) for u in portal.start_urls):
-        problems.append(RegistryError(portal.id, "evidence", f"path {evidence.path} is outside the column {', '.join(_column_prefix(portal, u) for u in portal.start_urls)}"))
+    elif not any(evidence.path.startswith(_column_prefix(u)) for u in portal.start_urls):
+        problems.append(RegistryError(portal.id, "evidence", f"path {evidence.path} is outside the column {', '.join(_column_prefix(u) for u in portal.start_urls)}"))
     if derived.report_url and derived.family != portal.family and portal.family != "generic":
         problems.append(RegistryError(portal.id, "family", f"evidence URL has the shape of {derived.family}, entry says {portal.family}"))
     return problems

@@ -58,6 +58,16 @@ def add(capsys, url, *extra):
             "generic",
             "https://www.lg.gov.cn/xxgk/xxgknb/qzfgzbm/",
         ),
+        (  # Heilongjiang county CMS: YYYYMM/c01_<id>.shtml → generic
+            "http://hrbdl.gov.cn/hebdlq/c111239/202301/c01_868731.shtml",
+            "generic",
+            "http://hrbdl.gov.cn/hebdlq/c111239/",
+        ),
+        (  # Hebei: columns/<uuid>/YYYYMM/DD/<uuid>.html → generic
+            "http://zd.gov.cn/columns/46a69ba8-6983-4991-a5f0-2bb20825f779/202502/17/171893c3-58f2-42c4-beaf-d4e012f8e33b.html",
+            "generic",
+            "http://zd.gov.cn/columns/46a69ba8-6983-4991-a5f0-2bb20825f779/",
+        ),
         (  # Shanghai YYYYMMDD/<hex>.html → generic
             "https://shanghai.gov.cn/nw12344/20230331/4a03b5fa47ae4c73b7ec42801de6be66.html",
             "generic",
