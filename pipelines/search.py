@@ -21,12 +21,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from typing import Iterable
 
 FTS_TABLE = "reports_fts"
-# Bump when the segmentation changes: ensure_search then rebuilds the whole index.
-INDEX_VERSION = "cjk-bigram-1"
-INDEXED_COLUMNS = ("title", "text")
+STATE_TABLE = "reports_fts_state"
+VERSION_TABLE = "reports_fts_version"
+# Bump when the segmentation or the index layout changes: ensure_search then rebuilds the index.
+INDEX_VERSION = "cjk-bigram-2"
 
 # Han (BMP, extension A, compatibility, supplementary planes), 々 and 〇, kana and hangul.
 _CJK = "\u3005\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
@@ -109,47 +111,40 @@ def register_functions(conn) -> None:
 
 # --- the index ---------------------------------------------------------------------------
 def ensure_search(db) -> None:
-    """Create reports_fts if missing; rebuild or repair it when it no longer matches reports."""
-    db.execute("create table if not exists reports_fts_version (key text primary key, value text)")
-    stored = db.execute("select value from reports_fts_version where key = 'version'").fetchone()
-    exists = db[FTS_TABLE].exists()
-    if not exists or not stored or stored[0] != INDEX_VERSION:
-        with db.conn:
-            if exists:
-                db.execute(f"drop table {FTS_TABLE}")
-            db.execute(
-                f"create virtual table {FTS_TABLE} using fts5("
-                "title, text, report_id unindexed, source_hash unindexed, "
-                "tokenize = 'unicode61')"
-            )
-            db.execute("insert or replace into reports_fts_version values ('version', ?)", [INDEX_VERSION])
-        reindex(db, _all_report_ids(db))
+    """Create the index if missing, rebuild it when its version changed, else repair any drift."""
+    db.execute(f"create table if not exists {VERSION_TABLE} (key text primary key, value text)")
+    stored = db.execute(f"select value from {VERSION_TABLE} where key = 'version'").fetchone()
+    if db[FTS_TABLE].exists() and db[STATE_TABLE].exists() and stored and stored[0] == INDEX_VERSION:
+        repair(db)
         return
-    repair(db)
-
-
-def _all_report_ids(db) -> list[str]:
-    return [row[0] for row in db.execute("select id from reports")]
+    with db.conn:
+        db.execute(f"drop table if exists {FTS_TABLE}")
+        db.execute(f"drop table if exists {STATE_TABLE}")
+        db.execute(f"create virtual table {FTS_TABLE} using fts5(title, text, content = '', tokenize = 'unicode61')")
+        db.execute(f"create table {STATE_TABLE} (rowid integer primary key, report_id text not null, "
+                   "source_hash text not null, indexed blob not null)")
+        db.execute(f"create index {STATE_TABLE}_report_id on {STATE_TABLE} (report_id)")
+        db.execute(f"insert or replace into {VERSION_TABLE} values ('version', ?)", [INDEX_VERSION])
+    reindex(db, [row[0] for row in db.execute("select id from reports")])
 
 
 def repair(db) -> int:
-    """Re-index reports whose index row is missing or points at another rowid; drop orphans.
+    """Re-index reports whose index entry is missing or belongs to another report; drop orphans.
 
     The index is keyed by reports.rowid (Datasette joins on it), which a VACUUM may renumber.
     Returns the number of reports re-indexed.
     """
     stale = [row[0] for row in db.execute(
-        f"select r.id from reports r left join {FTS_TABLE} f on f.rowid = r.rowid "
-        "where f.report_id is null or f.report_id != r.id"
-    )]
-    orphans = db.execute(
-        f"select count(*) from {FTS_TABLE} where rowid not in (select rowid from reports)"
-    ).fetchone()[0]
-    if orphans:
+        f"select r.id from reports r left join {STATE_TABLE} s on s.rowid = r.rowid "
+        "where s.report_id is null or s.report_id != r.id")]
+    orphans = [row[0] for row in db.execute(
+        f"select rowid from {STATE_TABLE} where rowid not in (select rowid from reports)")]
+    if stale or orphans:
         with db.conn:
-            db.execute(f"delete from {FTS_TABLE} where rowid not in (select rowid from reports)")
-    if stale:
-        reindex(db, stale)
+            for rowid in orphans:
+                _unindex(db, rowid)
+            for report_id in stale:
+                index_report(db, report_id)
     return len(stale)
 
 
@@ -159,33 +154,43 @@ def reindex(db, report_ids: Iterable[str]) -> None:
             index_report(db, report_id)
 
 
-def _indexed_content(db, report_id: str) -> tuple[int, dict[str, str]] | None:
-    row = db.execute("select rowid, title, text from reports where id = ?", [report_id]).fetchone()
-    if row is None:
-        return None
-    return row[0], {"title": row[1] or "", "text": row[2] or ""}
+def _pack(title: str, text: str) -> bytes:
+    return zlib.compress(f"{title}\x00{text}".encode("utf-8"))
 
 
-def _source_hash(content: dict[str, str]) -> str:
-    digest = hashlib.sha256(INDEX_VERSION.encode())
-    for column in INDEXED_COLUMNS:
-        digest.update(b"\x00" + content[column].encode("utf-8"))
-    return digest.hexdigest()
+def _unpack(indexed: bytes) -> tuple[str, str]:
+    title, _, text = zlib.decompress(indexed).decode("utf-8").partition("\x00")
+    return title, text
+
+
+def _source_hash(title: str, text: str) -> str:
+    return hashlib.sha256(f"{INDEX_VERSION}\x00{title}\x00{text}".encode("utf-8")).hexdigest()
+
+
+def _unindex(db, rowid: int) -> None:
+    """Remove the postings at rowid: a contentless FTS5 table deletes by the values it indexed."""
+    state = db.execute(f"select indexed from {STATE_TABLE} where rowid = ?", [rowid]).fetchone()
+    if state is None:
+        return
+    title, text = _unpack(state[0])
+    db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}, rowid, title, text) values ('delete', ?, ?, ?)",
+               [rowid, bigrams(title), bigrams(text)])
+    db.execute(f"delete from {STATE_TABLE} where rowid = ?", [rowid])
 
 
 def index_report(db, report_id: str) -> None:
     """Bring the index in step with one report; cheap when nothing changed since the last call."""
-    found = _indexed_content(db, report_id)
-    if found is None:
-        db.execute(f"delete from {FTS_TABLE} where report_id = ?", [report_id])
+    row = db.execute("select rowid, title, text from reports where id = ?", [report_id]).fetchone()
+    if row is None:
+        for (rowid,) in db.execute(f"select rowid from {STATE_TABLE} where report_id = ?", [report_id]).fetchall():
+            _unindex(db, rowid)
         return
-    rowid, content = found
-    source_hash = _source_hash(content)
-    current = db.execute(f"select report_id, source_hash from {FTS_TABLE} where rowid = ?", [rowid]).fetchone()
-    if current is not None and tuple(current) == (report_id, source_hash):
+    rowid, title, text = row[0], row[1] or "", row[2] or ""
+    source_hash = _source_hash(title, text)
+    state = db.execute(f"select report_id, source_hash from {STATE_TABLE} where rowid = ?", [rowid]).fetchone()
+    if state is not None and tuple(state) == (report_id, source_hash):
         return
-    db.execute(f"delete from {FTS_TABLE} where rowid = ?", [rowid])
-    db.execute(
-        f"insert into {FTS_TABLE} (rowid, title, text, report_id, source_hash) values (?, ?, ?, ?, ?)",
-        [rowid, bigrams(content["title"]), bigrams(content["text"]), report_id, source_hash],
-    )
+    _unindex(db, rowid)
+    db.execute(f"insert into {FTS_TABLE} (rowid, title, text) values (?, ?, ?)", [rowid, bigrams(title), bigrams(text)])
+    db.execute(f"insert into {STATE_TABLE} (rowid, report_id, source_hash, indexed) values (?, ?, ?, ?)",
+               [rowid, report_id, source_hash, _pack(title, text)])

@@ -221,3 +221,23 @@ def reports_containing(db_path: str | Path, term: str) -> set[str]:
                 if term in (row[1] or "") or term in (row[2] or "")}
     finally:
         connection.close()
+
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def copy_demo_db(directory: str | Path, name: str = "archive.db") -> Path:
+    """A fresh copy of the demo archive (database and WARC files): built once per process, then copied."""
+    import atexit
+    import shutil
+    import tempfile
+
+    if "db" not in _TEMPLATE:
+        template_dir = tempfile.mkdtemp(prefix="nianbao-demo-")
+        atexit.register(shutil.rmtree, template_dir, True)
+        _TEMPLATE["db"] = build_demo_db(Path(template_dir) / "template.db")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_TEMPLATE["db"], directory / name)
+    shutil.copytree(archive_dir_for(_TEMPLATE["db"]), archive_dir_for(directory / name), dirs_exist_ok=True)
+    return directory / name

@@ -12,7 +12,7 @@ import yaml
 from crawler.commands import serve as serve_command
 from crawler.webui.app import METADATA_PATH, build_datasette
 from crawler.webui.plugin import pivot_sql
-from tests.datasette_fixtures import BROKEN, GBK_PAGE, REPORTS, build_demo_db, get, report_url
+from tests.datasette_fixtures import BROKEN, GBK_PAGE, REPORTS, build_demo_db, copy_demo_db, get, report_url
 from pipelines import store
 
 
@@ -194,7 +194,7 @@ def test_archived_copy_of_an_attachment_is_served_as_archived(datasette, demo_db
 
 def test_archived_copy_errors_are_clear(datasette, demo_db, tmp_path):
     assert get(datasette, "/-/archive/0000000000000000").status_code == 404
-    add_db = build_demo_db(tmp_path / "other.db")
+    add_db = copy_demo_db(tmp_path, "other.db")
     connection = sqlite3.connect(add_db)
     report_id = connection.execute("select id from reports limit 1").fetchone()[0]
     connection.execute("update reports set warc_file = null where id = ?", [report_id])
@@ -224,7 +224,7 @@ def test_serving_is_read_only_with_bounded_settings(datasette, demo_db):
 
 
 def test_immutable_snapshot_folds_the_wal_first(tmp_path):
-    path = build_demo_db(tmp_path / "snapshot.db")
+    path = copy_demo_db(tmp_path, "snapshot.db")
     writer = store.open_db(path)  # leaves a live WAL with a new row in it
     writer["crawl_runs"].insert({"started": "2026-01-01T00:00:00+00:00", "status": "finished"})
     serve_command.checkpoint_for_snapshot(path)

@@ -100,7 +100,7 @@ def test_no_documentation_for_columns_that_do_not_exist(schema, metadata):
 
 def test_technical_tables_are_hidden(schema, metadata):
     tables = tables_metadata(metadata)
-    technical = fts_shadow_tables(schema) | {"reports_fts", "reports_fts_version", "archive_records"}
+    technical = fts_shadow_tables(schema) | {"reports_fts", "reports_fts_state", "reports_fts_version", "archive_records"}
     assert technical <= set(schema)
     assert all(tables[name].get("hidden") for name in technical)
 
