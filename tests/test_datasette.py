@@ -250,3 +250,16 @@ def test_charset_of_a_mislabelled_page_is_the_one_that_decodes():
     assert detect_charset(utf8_header, body, hint="gbk") == "gb18030"
     assert detect_charset({"content-type": "text/html"}, "政府信息公开".encode("utf-8")) == "utf-8"
     assert detect_charset({}, "政府信息公开工作年度报告，主动公开政府信息".encode("gb18030")) == "gb18030"
+
+
+def test_report_pages_link_to_their_checks_metrics_and_rows(datasette):
+    broken_id = store.stable_id(report_url(*BROKEN))
+    summary = get(datasette, "/reports/report_summary?failed_checks__gt=0").text
+    assert f'<a href="/reports/checks?report_id={broken_id}&amp;passed=0">1</a>' in summary
+    assert f'<a href="/reports/metrics?report_id={broken_id}">7</a>' in summary
+    assert f'<a href="/reports/reports/{broken_id}">{broken_id}</a>' in summary
+    checks = get(datasette, f"/reports/checks.json?report_id={broken_id}&passed=0&_shape=array").json()
+    assert [check["rule"] for check in checks] == ["requests.balance.total"]
+    row_page = get(datasette, f"/reports/reports/{broken_id}").text
+    assert f'<a href="/-/archive/{broken_id}">存档副本 archived copy</a>' in row_page
+    assert "本年度未收取信息处理费。" in row_page  # the row page shows the full text

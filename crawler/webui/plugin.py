@@ -45,23 +45,38 @@ def register_routes():
     ]
 
 
-def _archive_link(datasette, path: str, label: str) -> markupsafe.Markup:
-    return markupsafe.Markup('<a href="{}">{}</a>').format(datasette.urls.path(path), label)
+def _link(href: str, label) -> markupsafe.Markup:
+    return markupsafe.Markup('<a href="{}">{}</a>').format(href, label)
+
+
+def _report_id(row, table) -> str | None:
+    keys = row.keys()
+    if table in ("reports", "report_summary") and "id" in keys:
+        return row["id"]
+    return row["report_id"] if "report_id" in keys else None
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Archived-copy links (the views' archived_copy column, warc_file in reports and attachments)
-    and links from report ids in other tables, views and queries to the report's row."""
-    if value is None or not isinstance(value, str):
+    """Links that make the archive navigable: archived copies (the views' archived_copy column,
+    warc_file in reports and attachments), report ids to the report's row, and a report's
+    failed-check and metric counts to those rows."""
+    if value is None:
+        return None
+    report_id = _report_id(row, table)
+    if column == "failed_checks" and report_id and isinstance(value, int) and value > 0:
+        return _link(datasette.urls.table(database, "checks") + f"?report_id={report_id}&passed=0", value)
+    if column == "metric_count" and report_id and isinstance(value, int):
+        return _link(datasette.urls.table(database, "metrics") + f"?report_id={report_id}", value)
+    if not isinstance(value, str):
         return None
     if column == "report_id" or (column == "id" and table == "report_summary"):
-        return markupsafe.Markup('<a href="{}">{}</a>').format(datasette.urls.row(database, "reports", value), value)
+        return _link(datasette.urls.row(database, "reports", value), value)
     if column == "archived_copy" and value.startswith("/-/archive/"):
-        return _archive_link(datasette, value, "存档副本 archived copy")
+        return _link(datasette.urls.path(value), "存档副本 archived copy")
     if column == "warc_file" and table in ("reports", "attachments") and "id" in row.keys():
         prefix = "/-/archive/" if table == "reports" else "/-/archive/attachment/"
-        return _archive_link(datasette, prefix + str(row["id"]), "存档副本 archived copy")
+        return _link(datasette.urls.path(prefix + str(row["id"])), "存档副本 archived copy")
     return None
 
 
