@@ -159,3 +159,8 @@ def test_reminders_about_complaint_channels_are_not_counts():
 def test_agency_fee_items_are_not_disclosure_fees():
     assert "disclosure_fees.total" not in prose("二、主动公开情况\n公开行政事业性收费目录，无新增收费项目。")
     assert prose("四、政府信息公开收费及减免情况\n本年度无收费项目。") == {"disclosure_fees.total": 0}
+
+
+def test_leiji_within_the_year_is_the_total():
+    assert prose("2021年，我局累计主动公开政府信息235条，其中机构职能类信息3条。") == {"active.total": 235}
+    assert prose("门户网站开通至今累计主动公开政府信息4,120条。") == {}

@@ -16,7 +16,14 @@ NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|[零〇一二两三四五六七八�
 # Clause breaks: any comma except a thousands separator (1,236条).
 CLAUSE_BREAK = re.compile(r",(?!\d{3}(?!\d))|(?<!\d),")
 NEGATION = re.compile(r"未|没有|无|不存在|为零|为0(?!\d)|均为零|零(?:件|条|起|次|宗)|(?<!\d)0(?:件|条|起|次|宗)")
-CUMULATIVE = re.compile(r"以来|累计|历年|至今|截至|截止|总计发布")
+# Counts over more than the year ("2017年以来共计发布…273条", "历年累计…"). A bare 累计 in a sentence
+# that names the year ("2021年，我局累计主动公开政府信息235条") is the year's total.
+CUMULATIVE = re.compile(r"以来|历年|至今|截至|截止|开通")
+YEAR_SCOPE = re.compile(r"(?:19|20)\d{2}年(?:度)?(?!以来)|全年|本年|年内")
+
+
+def _cumulative(clause: "Clause") -> bool:
+    return bool(CUMULATIVE.search(clause.text)) or ("累计" in clause.text and not YEAR_SCOPE.search(clause.sentence))
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.](?!\d))")
 # Row labels of the standard table 三 ("无正当理由大量反复申请", "逾期未按收费通知要求缴纳费用"):
 # when such a table is linearised into the text they are not sentences about the year.
@@ -103,7 +110,7 @@ def _first_count(text: str, units: str) -> tuple[int | float, str] | None:
 
 def _active(clause: Clause, found: dict[str, Finding]) -> None:
     text = clause.text
-    if CUMULATIVE.search(text) or re.search(r"解读|提案|建议|案件|办件", text):
+    if _cumulative(clause) or re.search(r"解读|提案|建议|案件|办件", text):
         return
     explicit = re.search(r"主动公开", text)
     if explicit and "规范性文件" in text[explicit.end():]:
@@ -142,7 +149,7 @@ def _active(clause: Clause, found: dict[str, Finding]) -> None:
 
 def _requests(clause: Clause, found: dict[str, Finding]) -> None:
     text = clause.text
-    if "申请" not in text or re.search(r"复议|诉讼|举报|投诉|建议|提案|项目|资金|专利|以来|累计", text):
+    if "申请" not in text or re.search(r"复议|诉讼|举报|投诉|建议|提案|项目|资金|专利", text) or _cumulative(clause):
         return
     if clause.after_qizhong:
         return
@@ -157,7 +164,7 @@ def _review_litigation(clause: Clause, found: dict[str, Finding]) -> None:
     text = clause.text
     review = "复议" in text
     litigation = "行政诉讼" in text or ("诉讼" in text and (review or "诉讼" in clause.section))
-    if not (review or litigation) or CUMULATIVE.search(text):
+    if not (review or litigation) or _cumulative(clause):
         return
     for flag, key, word in ((review, "review.total", "复议"), (litigation, "litigation.total", "诉讼")):
         if not flag:
