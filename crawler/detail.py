@@ -87,13 +87,17 @@ _BODY_SELECTORS = [
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' ewb-article-detail ')]",
     "//*[@id='content' or @id='Content']",
 ]
-_HEADING_XPATH = (
-    "//h1 | //*[contains(concat(' ', normalize-space(@class), ' '), ' title ') or "
+# Headings that may hold the title: <h1> first, then the usual title classes.
+_HEADING_XPATHS = (
+    "//h1",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' title ') or "
     "contains(concat(' ', normalize-space(@class), ' '), ' article-title ') or "
     "contains(concat(' ', normalize-space(@class), ' '), ' detail-title ') or "
     "contains(concat(' ', normalize-space(@class), ' '), ' article_title ') or "
-    "contains(concat(' ', normalize-space(@class), ' '), ' xxgk_title ') or @id='title']"
+    "contains(concat(' ', normalize-space(@class), ' '), ' xxgk_title ') or @id='title'] | //h2",
 )
+# Page chrome (site banner, logo, navigation): a heading inside it names the site, not the report.
+_CHROME = re.compile(r"header|logo|banner|nav|menu|site-?name|footer", re.I)
 _ATTACHMENT_BLOCKS_XPATH = (
     "//p[contains(concat(' ', normalize-space(@class), ' '), ' insertfileTag ')]//a"
     " | //*[contains(@class, 'article_attachment') or contains(@class, 'attachment') or contains(@class, 'fujian')"
@@ -321,7 +325,8 @@ def _read_page_meta(tree, body) -> dict[str, str]:
     skip = {body} if body is not None else set()
     pending: tuple[_LabelHit, Any] | None = None
     for chunk in _iter_chunks(tree, skip):
-        hits = _label_hits(chunk.text)
+        # Link text is navigation ("主题分类", "发布机构" menus), never a metadata label.
+        hits = [] if _inside_link(chunk.owner) else _label_hits(chunk.text)
         if pending is not None:
             label_hit, label_owner = pending
             before = chunk.text[: hits[0].start] if hits else chunk.text
@@ -347,6 +352,19 @@ def _meta_content(tree, name: str) -> str | None:
     return None
 
 
+def _in_chrome(element) -> bool:
+    for node in [element, *element.iterancestors()]:
+        if node.tag in ("header", "nav", "footer"):
+            return True
+        if _CHROME.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return False
+
+
+def _inside_link(element) -> bool:
+    return element.tag == "a" or any(ancestor.tag == "a" for ancestor in element.iterancestors())
+
+
 def _read_title(tree, page_meta: dict[str, str], body, entry: ListingEntry | None) -> str | None:
     title = _meta_content(tree, "ArticleTitle") or page_meta.get("title")
     if title:
@@ -354,12 +372,14 @@ def _read_title(tree, page_meta: dict[str, str], body, entry: ListingEntry | Non
     # Headings after the body container belong to sidebars and related-links boxes.
     order = {element: position for position, element in enumerate(tree.iter())}
     body_position = order.get(body, len(order))
-    for heading in tree.xpath(_HEADING_XPATH):
-        if order.get(heading, 0) > body_position:
-            continue
-        text = _collapse(heading.text_content())
-        if len(text) >= 6:
-            return text
+    site_name = _meta_content(tree, "SiteName")
+    for xpath in _HEADING_XPATHS:
+        for heading in tree.xpath(xpath):
+            if order.get(heading, 0) > body_position or _in_chrome(heading):
+                continue
+            text = _collapse(heading.text_content())
+            if len(text) >= 6 and text != site_name:
+                return text
     if entry is not None and entry.title:
         return _collapse(entry.title)
     page_title = tree.find(".//title")

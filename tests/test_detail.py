@@ -287,3 +287,20 @@ def test_short_report_mentioning_404_is_not_a_soft_404():
 def test_long_page_is_never_a_soft_404():
     html = f"<html><body><p>{'政务公开' * 600}</p><p>页面不存在</p></body></html>"
     assert read_detail_html(html, "http://x.gov.cn/a.html")["soft_404"] is False
+
+
+# --- titles and navigation ---------------------------------------------------------------------
+def test_heading_in_the_site_banner_is_not_the_title():
+    html = ("<html><head><meta name='SiteName' content='临沂市科学技术局'></head><body>"
+            "<div class='header'><h1 class='logo'>临沂市科学技术局门户网站</h1></div>"
+            "<div class='title'>临沂市科学技术局</div>"
+            "<h2 class='article-title'>临沂市科学技术局2020年政府信息公开工作年度报告</h2>"
+            "<div class='TRS_Editor'><p>正文</p></div><div class='side'><h1>相关阅读推荐内容</h1></div></body></html>")
+    assert read_detail_html(html, "http://x.gov.cn/a.html")["title"] == "临沂市科学技术局2020年政府信息公开工作年度报告"
+
+
+def test_navigation_links_named_like_labels_are_not_metadata():
+    html = ("<html><body><ul class='xxgk-menu'><li><a href='/ztfl/'>主题分类</a></li><li><a href='/jgfl/'>发布机构</a></li>"
+            "<li><a href='/bm/'>市政府办公室</a></li></ul><table><tr><td>发布机构：</td><td>市科技局</td></tr></table>"
+            "<div class='TRS_Editor'><p>正文</p></div></body></html>")
+    assert read_detail_html(html, "http://x.gov.cn/a.html")["page_meta"] == {"publisher": "市科技局"}

@@ -185,3 +185,15 @@ def test_title_attribute_preferred_over_text_with_date_mva_style():
     response = HtmlResponse(LIST_URL, body=html.encode(), encoding="utf-8")
     entries = list(FAMILY.list_entries(response))
     assert [(e.title, e.date) for e in entries] == [("某局2023年政府信息公开工作年度报告", "2024-03-11")]
+
+
+def test_dated_rows_linking_documents_or_other_paths_are_entries():
+    html = """<ul class="list">
+      <li><a href="./P020220301552094713388.pdf" title="某局2021年政府信息公开工作年度报告">某局2021年…</a><span>2022-03-01</span></li>
+      <li><a href="/art/2021/1/20/art_1_2.html">某局2020年政府信息公开工作年度报告</a><span>2021-01-20</span></li>
+      <li><a href="/zwgk/">政务公开</a></li></ul>"""
+    response = HtmlResponse(LIST_URL, body=html.encode(), encoding="utf-8")
+    assert [(e.url, e.date) for e in FAMILY.list_entries(response)] == [
+        ("http://kjj.example.gov.cn/zwgk/zfxxgknb/P020220301552094713388.pdf", "2022-03-01"),
+        ("http://kjj.example.gov.cn/art/2021/1/20/art_1_2.html", "2021-01-20"),
+    ]

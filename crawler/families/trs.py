@@ -22,7 +22,8 @@ import scrapy
 
 from crawler.detail import iso_date
 from crawler.families.base import Family
-from crawler.families.generic import absolute_url, anchor_title, collapse, entry_from_anchor, on_portal_host, portal_hosts
+from crawler.families.generic import (absolute_url, anchor_title, collapse, entry_from_anchor, on_portal_host,
+                                      portal_hosts, row_of)
 from crawler.items import ListingEntry
 
 if TYPE_CHECKING:
@@ -157,12 +158,14 @@ class TrsFamily(Family):
                 yield ListingEntry(url=url, title=title, date=date, extra=values)
 
     def _link_rows(self, response) -> Iterable[ListingEntry]:
+        """t-date detail links anywhere, and any dated list row (rows may link a PDF or another CMS)."""
         for anchor in response.xpath("//a[@href]"):
             href = anchor.attrib.get("href", "").strip()
-            if DETAIL_LINK.search(urlsplit(href).path):
-                entry = entry_from_anchor(anchor, response.url)
-                if entry is not None:
-                    yield entry
+            entry = entry_from_anchor(anchor, response.url)
+            if entry is None:
+                continue
+            if DETAIL_LINK.search(urlsplit(href).path) or (entry.date and row_of(anchor) is not None):
+                yield entry
 
     def _script_rows(self, response) -> Iterable[ListingEntry]:
         for script in response.xpath("//script/text()").getall():
