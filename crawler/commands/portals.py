@@ -42,10 +42,13 @@ def run_check(args) -> int:
     print(f"{len(portals)} entries, {len(problems)} problems", file=sys.stderr)
     failed = bool(problems)
     if args.live:
-        for result in portal_check.live_check(portals, args.timeout):
+        results = portal_check.live_check(portals, args.timeout)
+        for result in results:
             verdict = "ok" if result.ok else "FAIL"
             print(f"live {verdict} {result.portal_id}: {result.url} status={result.status} markup={result.family_seen or '-'}")
-            failed = failed or not result.ok
+        answered = sum(r.ok for r in results)
+        print(f"live: {answered} of {len(results)} start URLs answer with their family's markup", file=sys.stderr)
+        failed = failed or answered < len(results)
     return 1 if failed else 0
 
 
