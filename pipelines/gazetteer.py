@@ -37,7 +37,6 @@ _ETHNIC_STEMS = (
 ).split()
 _ETHNIC = "|".join(sorted(_ETHNIC_STEMS, key=len, reverse=True))
 _AUTONOMOUS = re.compile(rf"^(.{{2,}}?)(?:(?:{_ETHNIC})族?)+自治(州|县|旗)$")
-_MAX_NAME = 20
 LEVELS = ("province", "city", "county")
 
 
@@ -62,6 +61,7 @@ class Gazetteer:
                 self._index(short, division.code, exact=False)
         for name, code, exact in aliases:
             self._index(name, code, exact)
+        self.longest = max(len(name) for name in self.names)
 
     def _index(self, name: str, code: str, exact: bool) -> None:
         if len(name) < 2:
@@ -95,7 +95,7 @@ class Gazetteer:
     def matches_at(self, text: str, pos: int) -> list[tuple[int, dict[str, bool]]]:
         """(length, {code: exact}) for every indexed name starting at pos, longest first."""
         found = []
-        for length in range(min(_MAX_NAME, len(text) - pos), 1, -1):
+        for length in range(min(self.longest, len(text) - pos), 1, -1):
             codes = self.names.get(text[pos : pos + length])
             if codes:
                 found.append((length, codes))
