@@ -370,13 +370,13 @@ def _split_cells(cells: list[Cell]) -> list[Cell]:
     '结果维持结果纠正…' several header cells; page numbers are dropped."""
     out = []
     for cell in cells:
-        if cell.col is not None or not cell.text:
-            out.append(cell)
-            continue
-        if _PAGE_FURNITURE.match(cell.text):
+        if cell.col is None and _PAGE_FURNITURE.match(cell.text):
             continue
         if _MULTI_NUMBER.match(cell.text):
             out.extend(Cell(part) for part in cell.text.split())
+            continue
+        if cell.col is not None or not cell.text:
+            out.append(cell)  # an HTML cell holds one label
             continue
         label, numbers = cell.text, []
         found = _LABEL_THEN_NUMBERS.match(cell.text)
