@@ -111,7 +111,6 @@ _DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _UNKNOWN_LABEL_AFTER = re.compile(r"\s+[^\s:：|]{2,8}\s*[:：]")
 _LEAD_JUNK = re.compile(r"^[\s•·●◆■▪【\[|｜]+")
 _VALUE_TRIM = "\t\n\r \u3000\u00a0|｜:：;；,，】]"
-_BEFORE_INLINE_LABEL = set("|｜;；】])")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _CONTENT_MARKERS = re.compile(
     r"<meta[^>]*name\s*=\s*[\"']?ContentStart[^>]*>(?P<body>.*?)<meta[^>]*name\s*=\s*[\"']?ContentEnd", re.I | re.S
@@ -148,7 +147,10 @@ def _label_regex() -> tuple[re.Pattern, dict[str, tuple[str | None, int]]]:
         by_label.setdefault(label, (None, 99))
     ordered = sorted(by_label, key=len, reverse=True)
     groups = "|".join(f"(?P<L{i}>{_label_pattern(label)})" for i, label in enumerate(ordered))
-    regex = re.compile(rf"(?:{groups})[\s\u3000\u00a0]*(?P<colon>[:：])?")
+    # A label starts its chunk (after bullets) or follows a separator; testing that first keeps long
+    # paragraphs cheap to scan.
+    regex = re.compile(rf"(?:^(?P<lead>{_LEAD_JUNK.pattern[1:]})?|(?<=[\s|｜;；】\])]))(?:{groups})"
+                       rf"[\s\u3000\u00a0]*(?P<colon>[:：])?")
     index = {f"L{i}": label for i, label in enumerate(ordered)}
     return regex, {name: (label, *by_label[label]) for name, label in index.items()}
 
@@ -265,21 +267,20 @@ def _close(label_owner, value_owner, max_depth: int = 3) -> bool:
 
 def _label_hits(text: str) -> list[_LabelHit]:
     regex, names = _label_regex()
-    lead = len(_LEAD_JUNK.match(text).group(0)) if _LEAD_JUNK.match(text) else 0
     hits: list[_LabelHit] = []
     for match in regex.finditer(text):
-        name = next(n for n, v in match.groupdict().items() if v is not None and n != "colon")
+        name = next(n for n, v in match.groupdict().items() if v is not None and n not in ("colon", "lead"))
         label, key, rank = names[name]
         has_colon = match.group("colon") is not None
         rest = text[match.end():]
-        if match.start() == lead:
+        if match.start() == 0 and match.start(name) == len(match.group("lead") or ""):
             alone = not rest.strip()
             spaced = bool(rest) and rest[0] in " \t\u3000\u00a0|｜"
             if not (has_colon or alone or (spaced and label not in _WEAK_LABELS)):
                 continue
-        elif not (has_colon and (text[match.start() - 1].isspace() or text[match.start() - 1] in _BEFORE_INLINE_LABEL)):
+        elif not has_colon:
             continue
-        hits.append(_LabelHit(label, key, rank, match.start(), match.end()))
+        hits.append(_LabelHit(label, key, rank, match.start(name), match.end()))
     return hits
 
 
@@ -474,15 +475,23 @@ def _marker_container(tree):
     return None
 
 
-def _visible_text(tree) -> str:
-    return _collapse(" ".join(chunk.text for chunk in _iter_chunks(tree, set())))
+def _short_visible_text(tree, limit: int) -> str | None:
+    """The page's visible text, or None as soon as it grows past `limit` characters."""
+    parts, size = [], 0
+    for chunk in _iter_chunks(tree, set()):
+        parts.append(chunk.text)
+        size += len(chunk.text)
+        if size > limit * 2 and len(_collapse(" ".join(parts))) > limit:
+            return None
+    text = _collapse(" ".join(parts))
+    return text if len(text) <= limit else None
 
 
 def _is_soft_404(tree, body) -> bool:
-    text = _visible_text(tree)
-    if len(text) > SOFT_404_MAX_TEXT:
-        return False
     if body is not None and len(_collapse(body.text_content())) > 200:
+        return False
+    text = _short_visible_text(tree, SOFT_404_MAX_TEXT)
+    if text is None:
         return False
     title = tree.find(".//title")
     heading = _collapse(title.text_content()) if title is not None else ""
