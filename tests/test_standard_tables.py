@@ -280,3 +280,16 @@ def test_headers_split_over_two_lines_are_joined():
         "requests.new.nonprofit": 4, "requests.new.legal_service": 5, "requests.new.other_org": 6,
         "requests.new.total": 21}
     assert result["format"] == "standard-2019"
+
+
+def test_lone_labels_outside_a_standard_table_are_no_error():
+    text = "\n".join(["行政复议", "0", "行政诉讼", "0", "本年新收政府信息公开申请", "3"])
+    result = extract_standard(None, text)
+    assert result == {"format": None, "metrics": {}, "provenance": {}, "errors": []}
+
+
+def test_table3_without_its_header_uses_the_template_column_order():
+    values = ["4", "1", "0", "0", "0", "0", "5"]
+    result = extract_standard(None, "\n".join(["一、本年新收政府信息公开申请数量"] + values))
+    assert result["metrics"]["requests.new.business"] == 1 and result["metrics"]["requests.new.total"] == 5
+    assert "自然人" in result["provenance"]["requests.new.natural_person"]["snippet"]

@@ -20,6 +20,8 @@ from pipelines.metrics.table_grid import Cell, Row, html_rows, text_rows
 from pipelines.normalize import compact, html_to_text, parse_cell
 
 TABLE3_COLUMN_ORDER = ("natural_person", "business", "research", "nonprofit", "legal_service", "other_org", "total")
+TABLE3_COLUMN_NAMES = {"natural_person": "自然人", "business": "商业企业", "research": "科研机构",
+                       "nonprofit": "社会公益组织", "legal_service": "法律服务机构", "other_org": "其他", "total": "总计"}
 TABLE3_GROUP_CHILDREN = frozenset({"business", "research", "nonprofit", "legal_service", "other_org"})
 TABLE4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
 TABLE4_LEAVES = ("upheld", "corrected", "other", "pending", "total")
@@ -251,7 +253,7 @@ class _Reader:
     def _table3_columns(self) -> list[Column]:
         entries = [e for e in self.header if e[0] != "group"]
         if not entries:
-            return [Column(key, key) for key in TABLE3_COLUMN_ORDER]
+            return [Column(key, TABLE3_COLUMN_NAMES[key]) for key in TABLE3_COLUMN_ORDER]
         if all(pos is not None for _, _, pos, _ in entries):
             entries = sorted(entries, key=lambda e: e[2])
             return [Column(key, text, pos) for key, text, pos, _ in entries]
@@ -338,9 +340,11 @@ class _Reader:
         section = SECTION[self.table]
         pairs = _pair(values, columns, leading_row_end=self.table == 4)
         if pairs is None:
-            shown = " ".join(v.text or "_" for v in values)
-            self.errors.append(f"表{section} {row_label or '?'}: {len(values)} cells for "
-                               f"{len(columns)} columns ({shown}); row not read")
+            # without a header read, this is likely no standard table at all: stay quiet
+            if self.header:
+                shown = " ".join(v.text or "_" for v in values)
+                self.errors.append(f"表{section} {row_label or '?'}: {len(values)} cells for "
+                                   f"{len(columns)} columns ({shown}); row not read")
             return
         for column, value in pairs:
             if value.number is None:
