@@ -254,7 +254,15 @@ def html_to_text(markup: str | None) -> str:
                 if _nearest_table(row) is not element:
                     continue  # nested tables are read with their own cell
                 cells = [c for c in row if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
-                parts.append("\n".join(cell_text(c) for c in cells) + "\n\n")
+                for position, cell in enumerate(cells):
+                    if position:
+                        parts.append("\n")
+                    if _is_layout_cell(cell):
+                        # A layout table's cell holds the page itself: read it as blocks.
+                        walk(cell, depth + 1)
+                    else:
+                        parts.append(cell_text(cell))
+                parts.append("\n\n")
             return
         if tag in _BLOCK_TAGS:
             parts.append("\n")
@@ -278,6 +286,14 @@ def html_to_text(markup: str | None) -> str:
         text = re.sub(r"<[^>]*>", "\n", text)
     text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
     return re.sub(r"\n{4,}", "\n\n\n", text).strip("\n")
+
+
+def _is_layout_cell(cell) -> bool:
+    """A cell that wraps tables or several paragraphs of prose, not one value or label."""
+    if cell.find(".//table") is not None:
+        return True
+    blocks = [e for e in cell.iter("p", "div", "li", "h1", "h2", "h3", "h4") if e is not cell]
+    return len(blocks) >= 3 and len("".join(cell.itertext())) > 150
 
 
 def _nearest_table(element):

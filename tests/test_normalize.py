@@ -110,3 +110,13 @@ def test_html_to_text_survives_junk():
     assert html_to_text("") == "" and html_to_text(None) == ""
     assert "文字" in html_to_text("<div><p>文字<table><tr><td>1")
     assert "深" in html_to_text("<div>" * 3000 + "深" + "</div>" * 3000)
+
+
+def test_html_to_text_reads_tables_nested_in_a_layout_table():
+    html = ("<table><tr><td>导航</td><td><p>一、概述</p><p>正文</p>"
+            "<table><tr><td>统计指标</td><td>单位</td><td>统计数</td></tr><tr><td>（一）收到申请数</td><td>件</td><td>3</td></tr>"
+            "</table></td></tr></table>")
+    lines = html_to_text(html).split("\n")
+    assert "一、概述" in lines and "正文" in lines
+    start = lines.index("统计指标")
+    assert lines[start:start + 7] == ["统计指标", "单位", "统计数", "", "（一）收到申请数", "件", "3"]
