@@ -107,6 +107,7 @@ def test_legacy_seeds_are_not_standard(seed):
     result = extract_standard(None, seed.read_text(encoding="utf-8"))
     assert result["format"] is None
     assert not [k for k in result["metrics"] if k.startswith("requests.")]
+    assert result["errors"] == []
 
 
 def test_nothing_to_read():

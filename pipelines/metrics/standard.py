@@ -24,7 +24,6 @@ TABLE3_COLUMN_NAMES = {"natural_person": "自然人", "business": "商业企业"
                        "nonprofit": "社会公益组织", "legal_service": "法律服务机构", "other_org": "其他", "total": "总计"}
 TABLE3_GROUP_CHILDREN = frozenset({"business", "research", "nonprofit", "legal_service", "other_org"})
 TABLE4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
-TABLE4_LEAVES = ("upheld", "corrected", "other", "pending", "total")
 TABLE2_ALLOWED = {
     "rules": {"made", "published", "total", "issued", "repealed", "in_force"},
     "normative": {"made", "published", "total", "issued", "repealed", "in_force"},
