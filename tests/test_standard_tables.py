@@ -55,14 +55,10 @@ def test_fixture_cells(path):
         assert prov["source"] == "table" and prov["section"] in ("二", "三", "四") and prov["snippet"]
 
 
-# html_to_text puts a layout table's cell on one line, the report's own tables inside it included
-NESTED_IN_LAYOUT_TABLE = {"county2022_old_template"}
-HTML_CASES = [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(strict=True, reason="html_to_text flattens "
-                                                                  "nested tables")] if p.stem in NESTED_IN_LAYOUT_TABLE else [])
-              for p in CASES if p.suffix == ".html"]
+HTML_CASES = [p for p in CASES if p.suffix == ".html"]
 
 
-@pytest.mark.parametrize("path", HTML_CASES)
+@pytest.mark.parametrize("path", HTML_CASES, ids=[p.stem for p in HTML_CASES])
 def test_same_report_copied_as_text(path):
     """The page as text (cells one per line, an empty line for a blank cell and after each row)
     gives the same cells as its HTML."""
