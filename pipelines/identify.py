@@ -198,7 +198,8 @@ def identify_agency(title: str | None, text: str, page_meta: dict, portal: dict 
 def region_fields(portal: dict | None, agency: str | None, title: str | None, text: str,
                   errors: list[str]) -> dict[str, Any]:
     """province / city / county / region / region_code: the registry row first, else the gazetteer
-    on the agency name, then the title (never the body, which mirrors fill with junk names)."""
+    on the agency name, then the title, and only then the report's opening lines (mirror sites
+    fill bodies with junk names, so the body is the last resort)."""
     portal = portal or {}
     fields = {key: portal.get(key) or None for key in ("province", "city", "county")}
     fields["region_code"] = portal.get("region_code") or None
@@ -214,6 +215,11 @@ def region_fields(portal: dict | None, agency: str | None, title: str | None, te
                         found = module.resolve(candidate)
                     except Exception as exc:  # the gazetteer's own bug must not stop parsing
                         errors.append(f"region: gazetteer failed on {candidate!r}: {exc}")
+            if not found and text:
+                try:
+                    found = module.find_region(text[:600])
+                except Exception as exc:
+                    errors.append(f"region: gazetteer failed on the text: {exc}")
             if found:
                 fields.update({key: found.get(key) for key in ("province", "city", "county")})
                 fields["region_code"] = found.get("code")

@@ -125,8 +125,15 @@ def test_region_from_agency_via_gazetteer():
 
 def test_region_unknown_stays_null():
     errors: list[str] = []
-    fields = identify.region_fields(None, None, "政府信息公开工作年度报告", "", errors)
+    fields = identify.region_fields(None, None, "政府信息公开工作年度报告", "我局高度重视信息公开工作。", errors)
     assert fields["region"] is None and fields["province"] is None
+
+
+def test_region_from_the_opening_lines_as_last_resort():
+    errors: list[str] = []
+    text = "根据《同江市人民政府办公室关于做好2017年度政府信息公开报告编制工作的通知》要求"
+    fields = identify.region_fields(None, "科学技术局", "2017年科学技术局政府信息公开工作年度报告", text, errors)
+    assert fields["region"] == "同江市"
 
 
 @pytest.mark.parametrize("standard, legacy_table, text, fmt", [
