@@ -102,3 +102,34 @@ def test_empty_text_file_is_fatal_but_printed(tmp_path):
     assert done.returncode == 1
     result = json.loads(done.stdout)
     assert result["fatal"] is True and result["errors"]
+
+
+def test_legacy_report_as_docx_attachment(tmp_path):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    for line in ("2016年度市统计局政府信息公开工作报告", "一、概述", "2016年，我局主动公开政府信息88条。",
+                 "二、依申请公开情况", "全年收到政府信息公开申请2件。", "附表", "2016年度政府信息公开工作情况统计表"):
+        document.add_paragraph(line)
+    rows = [("统计指标", "单位", "统计数"), ("一、主动公开情况", "—", ""), ("（一）主动公开政府信息数", "条", "88"),
+            ("2.政府网站公开政府信息数", "条", "80"), ("三、依申请公开情况", "—", ""), ("（一）收到申请数", "件", "2"),
+            ("（三）申请答复数", "件", "2"), ("2.同意公开答复数", "件", "1"), ("6.申请信息不存在数", "件", "1"),
+            ("四、行政复议数量", "件", ""), ("十二、机构建设和保障经费情况", "—", ""), ("（二）从事政府信息公开工作人员数", "人", "3")]
+    table = document.add_table(rows=0, cols=3)
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row):
+            cell.text = value
+    document.add_paragraph("某市统计局")
+    document.add_paragraph("2017年1月20日")
+    path = tmp_path / "年报.docx"
+    document.save(path)
+    done = nianbao_parse(str(path))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["format"] == "legacy"
+    assert result["report_year"] == 2016 and result["published"] == "2017-01-20"
+    assert result["metrics"] == {"active.total": 88, "active.website": 80, "requests.new.total": 2,
+                                 "requests.total.total": 2, "requests.answer.granted": 1,
+                                 "requests.answer.not_exist": 1, "staff.total": 3}
+    assert result["provenance"]["active.total"]["source"] == "table"
+    assert result["sources"] == ["document:年报.docx"]
+    assert [c["rule"] for c in result["checks"] if not c["passed"]] == []
