@@ -133,8 +133,7 @@ def extract_legacy_table(text: str) -> LegacyTable | None:
         return None
     start, end = span
     cells = _cells(text.split("\n")[start:end])
-    header = [c for c in cells[:4]]
-    has_unit_column = any("单位" == c for c in header)
+    has_unit_column = "单位" in cells[:4]
     while cells and re.fullmatch(r"统计指标|单位|统计数|指标名称|计量单位|数量", cells[0]):
         cells.pop(0)
     findings: dict[str, Finding] = {}
