@@ -263,3 +263,9 @@ def test_report_pages_link_to_their_checks_metrics_and_rows(datasette):
     row_page = get(datasette, f"/reports/reports/{broken_id}").text
     assert f'<a href="/-/archive/{broken_id}">存档副本 archived copy</a>' in row_page
     assert "本年度未收取信息处理费。" in row_page  # the row page shows the full text
+
+
+def test_the_archive_is_the_only_database_served(datasette):
+    databases = get(datasette, "/.json").json()
+    assert list(databases) == ["reports"]
+    assert databases["reports"]["views_count"] == 4

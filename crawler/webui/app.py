@@ -59,5 +59,8 @@ def build_datasette(db_path: str | os.PathLike, immutable: bool = False,
     register_plugin()
     metadata = load_metadata(archive_dir if archive_dir is not None else archive_dir_for(db_path))
     datasette = Datasette(metadata=metadata, settings=dict(SETTINGS, **(settings or {})))
+    # Datasette adds an empty in-memory database when given no files; the archive is the only one.
+    if "_memory" in datasette.databases:
+        datasette.remove_database("_memory")
     datasette.add_database(Database(datasette, path=str(db_path), is_mutable=not immutable), name=DATABASE_NAME)
     return datasette
