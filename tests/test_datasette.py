@@ -269,3 +269,11 @@ def test_the_archive_is_the_only_database_served(datasette):
     databases = get(datasette, "/.json").json()
     assert list(databases) == ["reports"]
     assert databases["reports"]["views_count"] == 4
+
+
+@pytest.mark.parametrize("path", ["/", "/reports", "/reports/reports?_search=复议", "/reports/metric_pivot?key=review.total",
+                                  "/-/dashboards/nianbao", "/reports/report_summary", "/reports/portal_errors_last_run",
+                                  "/reports/reports_missing_for_year?year=2021"])
+def test_an_empty_archive_serves_every_page(tmp_path, path):
+    store.open_db(tmp_path / "reports.db").close()
+    assert get(build_datasette(tmp_path / "reports.db"), path).status_code == 200
