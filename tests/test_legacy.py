@@ -164,3 +164,19 @@ def test_agency_fee_items_are_not_disclosure_fees():
 def test_leiji_within_the_year_is_the_total():
     assert prose("2021年，我局累计主动公开政府信息235条，其中机构职能类信息3条。") == {"active.total": 235}
     assert prose("门户网站开通至今累计主动公开政府信息4,120条。") == {}
+
+
+def test_total_inside_a_breakdown_of_all_information_made():
+    text = "一、概述\n2018年，共制作政府信息2100条，其中主动公开信息860条，依申请公开信息40条，不予公开信息1200条。"
+    assert prose(text) == {"active.total": 860}
+
+
+def test_site_count_without_zai_is_the_website_channel():
+    text = "(一)主动公开方面\n全年区人民政府网站共发布各类信息5320条。"
+    assert prose(text) == {"active.website": 5320}
+
+
+def test_fee_sentence_is_not_a_request_count():
+    text = ("三、政府信息公开的收费及减免情况\n本年度本局未收取与政府信息公开申请有关的任何费用。\n"
+            "二、依申请公开情况\n本年度共收到政府信息公开申请4件。")
+    assert prose(text) == {"disclosure_fees.total": 0, "requests.new.total": 4}

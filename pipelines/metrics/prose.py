@@ -108,7 +108,14 @@ def _first_count(text: str, units: str) -> tuple[int | float, str] | None:
     return (value, match.group(2)) if value is not None else None
 
 
+def _channel(text: str) -> str | None:
+    return next((key for word, key in CHANNELS if word in text), None)
+
+
 def _active(clause: Clause, found: dict[str, Finding]) -> None:
+    """active.total and the channel counts. "主动公开…N条" is the year's total, also when it says
+    where ("通过门户网站主动公开"); a count on one named channel ("在…网站公开信息196条") is that
+    channel's; an unnamed count under a 主动公开 heading ("公布各类信息692条") is the total."""
     text = clause.text
     if _cumulative(clause) or re.search(r"解读|提案|建议|案件|办件", text):
         return
@@ -121,35 +128,31 @@ def _active(clause: Clause, found: dict[str, Finding]) -> None:
     count = _first_count(text, "条")
     if not count:
         return
+    channel = _channel(text)
+    published = re.search(r"公开|发布|公布", text)
     if clause.after_qizhong:
-        # "其中通过政府网站公开1102条": a breakdown by channel is kept, any other breakdown is not.
-        channel = next((key for word, key in CHANNELS if word in text), None)
-        if channel and re.search(r"公开|发布", text):
-            _keep(found, channel, count, clause)
+        lead = clause.sentence.split("其中")[0]
+        if channel and published:
+            _keep(found, channel, count, clause)  # "其中通过政府网站公开1102条"
+        elif explicit and "主动公开" not in lead:
+            _keep(found, "active.total", count, clause)  # "共制作政府信息3021条，其中主动公开信息1027条"
         return
     if not re.search(r"信息|文件|公文", text):
         return
-    venue = re.search(r"(?:在|通过|于)[^，,]*?(网站|门户网|微信|公众号|微博|公报|专栏|平台|网)", text)
-    if explicit and not venue:
-        _keep(found, "active.total", count, clause)
-        return
-    if explicit and venue and re.search(r"政务网|门户网|政府网", venue.group(0)) and "active.total" not in found:
-        # "通过青岛政务网主动公开…319条": the government portal is where all of it was published.
-        _keep(found, "active.total", count, clause)
-        return
-    if venue:
-        for word, key in CHANNELS:
-            if word in venue.group(0):
-                _keep(found, key, count, clause)
-                return
-        return
-    if "主动公开" in clause.section and re.search(r"公开|发布|公布", text):
+    if explicit:
+        portal = re.search(r"政务网|门户网|政府网", text)
+        _keep(found, channel if channel and not portal else "active.total", count, clause)
+    elif channel and published:
+        _keep(found, channel, count, clause)
+    elif re.search(r"(?:在|通过|于)[^,]*?(专栏|平台|网)", text):
+        return  # a named venue that is no channel of METRICS.md ("在…政务信息公开专栏发布信息30条")
+    elif "主动公开" in clause.section and published:
         _keep(found, "active.total", count, clause)
 
 
 def _requests(clause: Clause, found: dict[str, Finding]) -> None:
     text = clause.text
-    if "申请" not in text or re.search(r"复议|诉讼|举报|投诉|建议|提案|项目|资金|专利", text) or _cumulative(clause):
+    if "申请" not in text or re.search(r"复议|诉讼|举报|投诉|建议|提案|项目|资金|专利|费", text) or _cumulative(clause):
         return
     if clause.after_qizhong:
         return
