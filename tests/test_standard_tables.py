@@ -290,3 +290,17 @@ def test_table3_without_its_header_uses_the_template_column_order():
     result = extract_standard(None, "\n".join(["一、本年新收政府信息公开申请数量"] + values))
     assert result["metrics"]["requests.new.business"] == 1 and result["metrics"]["requests.new.total"] == 5
     assert "自然人" in result["provenance"]["requests.new.natural_person"]["snippet"]
+
+
+def test_text_row_with_dropped_blank_cells_is_not_padded():
+    header = ["行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"] + \
+             ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2
+    # the blanks of "5,_,_,2,7 | 8,_,_,1,9 | _,_,_,_,_" vanished: nothing lines up any more
+    result = extract_standard(None, "\n".join(header + ["", "5", "2", "7", "8", "1", "9", "", "五、存在的主要问题"]))
+    assert not [k for k in result["metrics"] if k.startswith(("review", "litigation"))]
+    assert any(e.startswith("表四") for e in result["errors"])
+    # squeezed trailing blanks (page text keeps at most two empty lines) still line up
+    cells = ["5", "", "", "2", "7", "8", "", "", "1", "9"]
+    result = extract_standard(None, "\n".join(header + [""] + cells + ["", "", "五、存在的主要问题"]))
+    assert result["metrics"]["review.total"] == 7 and result["metrics"]["litigation.direct.total"] == 9
+    assert "litigation.after_review.total" not in result["metrics"]

@@ -393,17 +393,23 @@ def _split_cells(cells: list[Cell]) -> list[Cell]:
 
 
 def _pair(values: list[Value], columns: list[Column], leading_row_end: bool = False) -> list[tuple[Column, Value]] | None:
+    """Values of one row ↔ its columns, or None when they cannot be lined up without guessing."""
     if not columns:
         return None
     n = len(columns)
     values = list(values)
+    if leading_row_end and values and values[0].gap:
+        values.pop(0)  # plain text: the empty line that ended the header row before 表四's data
     # Blank extras at the ends are not data: filler cells after a label's colspan (bounded rows:
-    # trim the front first) or the empty line that ends a row of plain text (trim the back first;
-    # before a label-less 表四 row the empty line that ended the header comes first).
-    ends = (-1, 0) if any(v.gap for v in values) and not leading_row_end else (0, -1)
+    # trim the front first) or the empty line that ends a row of plain text (trim the back first).
+    ends = (-1, 0) if any(v.gap for v in values) else (0, -1)
     for end in ends:
         while len(values) > n and values[end].number is None:
             values.pop(end)
+    if len(values) < n and _trailing_gaps(values) >= 2:
+        # page text squeezes a run of empty lines (trailing blank cells, then the row end) into
+        # two: the cells before them still line up from the first column
+        values += [Value(None, None, "", None, gap=True)] * (n - len(values))
     if len(values) == n:
         return list(zip(columns, values))
     by_pos = {c.pos: c for c in columns if c.pos is not None}
@@ -413,6 +419,15 @@ def _pair(values: list[Value], columns: list[Column], leading_row_end: bool = Fa
     if len(filled) == n:
         return list(zip(columns, filled))
     return None
+
+
+def _trailing_gaps(values: list[Value]) -> int:
+    count = 0
+    for v in reversed(values):
+        if not v.gap:
+            break
+        count += 1
+    return count
 
 
 def _template(reader: _Reader, source: str) -> tuple[str | None, list[str]]:
