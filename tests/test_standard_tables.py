@@ -304,3 +304,12 @@ def test_text_row_with_dropped_blank_cells_is_not_padded():
     result = extract_standard(None, "\n".join(header + [""] + cells + ["", "", "五、存在的主要问题"]))
     assert result["metrics"]["review.total"] == 7 and result["metrics"]["litigation.direct.total"] == 9
     assert "litigation.after_review.total" not in result["metrics"]
+
+
+def test_amount_without_a_stated_unit_has_no_unit():
+    page = ("<table><tr><td>第二十条第（九）项</td></tr><tr><td>信息内容</td><td>采购项目数量</td><td>采购总金额</td></tr>"
+            "<tr><td>政府集中采购</td><td>3</td><td>184719</td></tr></table>")
+    result = extract_standard(page, None)
+    assert result["metrics"]["active.procurement.amount"] == 184719
+    assert result["provenance"]["active.procurement.amount"]["unit"] is None
+    assert result["provenance"]["active.procurement.projects"]["unit"] == "个"

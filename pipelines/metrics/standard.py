@@ -358,7 +358,7 @@ class _Reader:
                 continue
             self.metrics[key] = value.number
             self.provenance[key] = {
-                "unit": value.unit or column.unit or "件", "section": section, "source": "table",
+                "unit": value.unit or column.unit or (None if column.key == "amount" else "件"), "section": section, "source": "table",
                 "snippet": f"{row_label} | {column.label} | {value.text}".strip(" |"),
             }
 
