@@ -171,17 +171,20 @@ def complete_agency(stem: str, place: str | None) -> str | None:
 
 def identify_agency(title: str | None, text: str, page_meta: dict, portal: dict | None,
                     place: str | None) -> tuple[str | None, str | None]:
-    """(agency, source): a complete name in the title, else the signature, else 发布机构, else the
-    title's short name completed with the known place, else the registry's department."""
+    """(agency, source), from the most to the least specific statement of a full name:
+    a complete name in the title ('吉林市科技局2018年…'), the signature block, 发布机构, the title's
+    short name completed with the known place ('市科技局' + 九江市), the registry's department,
+    a place-only title ('宿迁市2017年…'), and last a short signature or 发布机构 ('市政府办')."""
     stem = agency_in_title(title)
     if stem and is_complete_name(stem) and is_agency_like(stem):
         return stem, "title"
     signed, _ = find_signature(text)
-    if signed:
-        return signed, "signature"
     publisher = compact(page_meta.get("publisher") or "")
-    if is_agency_like(publisher):
-        return publisher, "page_meta"
+    publisher = publisher if is_agency_like(publisher) else None
+    candidates = [(signed, "signature"), (publisher, "page_meta")]
+    for name, source in candidates:
+        if name and is_complete_name(name):
+            return name, source
     if stem and is_agency_like(stem):
         completed = complete_agency(stem, place)
         if completed:
@@ -191,7 +194,10 @@ def identify_agency(title: str | None, text: str, page_meta: dict, portal: dict 
         if portal.get(key) and is_agency_like(compact(portal[key])):
             return compact(portal[key]), "registry"
     if stem and is_complete_name(stem):
-        return stem, "title"  # e.g. a county's own report: '宿迁市2017年政府信息公开…'
+        return stem, "title"  # a government's own report names only its place
+    for name, source in candidates:
+        if name:
+            return complete_agency(name, place) or name, source
     return None, None
 
 

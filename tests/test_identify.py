@@ -89,6 +89,9 @@ def test_date_under_title():
     ("2017年政府信息公开工作年度报告", "没有落款。", {}, {"department": "同江市科学技术局"},
      "同江市科学技术局", "registry"),
     ("2017年政府信息公开工作年度报告", "没有落款。", {}, None, None, None),
+    ("福州市晋安区2016年政府信息公开工作年度报告", "……\n区政府办公室\n2017年1月12日", {"publisher": "区人民政府办公室"},
+     None, "福州市晋安区", "title"),
+    ("2017年政府信息公开工作年度报告", "……\n市政府办\n2018年2月28日", {}, {"city": "泰州市"}, "泰州市政府办", "signature"),
 ])
 def test_identify_agency_precedence(title, text, meta, portal, agency, source):
     place = identify.place_prefix(portal)
