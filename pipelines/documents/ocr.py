@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipelines.documents.layout import body_lines, paragraphs
 from pipelines.documents.limits import Deadline, ExtractionProblem
 from pipelines.documents.output import Document, TableCell, join_cjk, tidy_cjk_spacing
 from pipelines.documents.tools import available, run_tool
@@ -22,8 +23,9 @@ from pipelines.documents.tools import available, run_tool
 LANGUAGE = "chi_sim"
 PAGE_SEGMENTATION = "6"  # one uniform block: keeps table rows together once rulings are gone
 DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
+                                  "]": "1", "】": "1", "工": "1",
                                   "S": "5", "s": "5", "Z": "2", "z": "2", "B": "8", "g": "9", "q": "9", "，": "", ",": ""})
-NUMERIC_CELL = re.compile(r"^[0-9OoDlIi|SsZzBgq〇，,]{1,8}$")
+NUMERIC_CELL = re.compile(r"^[0-9OoDlIi|\]】工SsZzBgq〇，,]{1,8}$")
 
 
 @dataclass
@@ -66,19 +68,32 @@ def load_image(data: bytes):
 
 # --- rulings ------------------------------------------------------------------------------------------
 def _runs_mask(dark: np.ndarray, length: int, axis: int) -> np.ndarray:
-    """Pixels that belong to a run of at least `length` dark pixels along `axis`."""
-    along = np.moveaxis(dark, axis, -1).astype(np.int32)
+    """Pixels that belong to a run of at least `length` dark pixels along `axis` (slices only:
+    a page at 300 DPI is 9 million pixels)."""
+    along = np.moveaxis(dark, axis, -1)
     n = along.shape[-1]
     if n < length:
         return np.zeros_like(dark, dtype=bool)
-    sums = np.concatenate([np.zeros(along.shape[:-1] + (1,), np.int32), np.cumsum(along, axis=-1)], axis=-1)
-    full = (sums[..., length:] - sums[..., :-length]) == length  # full[s]: a run of `length` starts at s
-    starts = np.concatenate([np.zeros(full.shape[:-1] + (1,), np.int32), np.cumsum(full, axis=-1)], axis=-1)
-    index = np.arange(n)
-    upper = np.minimum(index, n - length) + 1  # windows starting at max(0, i-length+1) .. min(i, n-length)
-    lower = np.maximum(0, index - length + 1)
-    covered = (starts[..., upper] - starts[..., lower]) > 0
+    zero = np.zeros(along.shape[:-1] + (1,), np.int32)
+    sums = np.concatenate([zero, np.cumsum(along, axis=-1, dtype=np.int32)], axis=-1)
+    full = (sums[..., length:] - sums[..., :-length]) == length  # a run of `length` starts here
+    starts = np.concatenate([zero, np.cumsum(full, axis=-1, dtype=np.int32)], axis=-1)
+    # pixel i is covered when a full window starts in [i-length+1, i]: pad, then one subtraction
+    padded = np.concatenate([np.repeat(zero, length - 1, axis=-1), starts,
+                             np.repeat(starts[..., -1:], length - 1, axis=-1)], axis=-1)
+    covered = (padded[..., length:length + n] - padded[..., :n]) > 0
     return np.moveaxis(covered, -1, axis)
+
+
+def _grow(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """Dilate a mask: the ragged edges of a scanned ruling read as 。 or 丨 if left behind."""
+    grown = mask.copy()
+    for shift in range(1, pixels + 1):
+        grown[shift:, :] |= mask[:-shift, :]
+        grown[:-shift, :] |= mask[shift:, :]
+        grown[:, shift:] |= mask[:, :-shift]
+        grown[:, :-shift] |= mask[:, shift:]
+    return grown
 
 
 def _segments(profile: np.ndarray) -> list[tuple[int, int]]:
@@ -205,9 +220,32 @@ def _cell_text(words: list[Word]) -> str:
     text = join_cjk([join_cjk([w.text for w in line]) for line in text_lines(words)])
     text = tidy_cjk_spacing(text)
     compact = text.replace(" ", "")
-    if NUMERIC_CELL.match(compact) and any(ch.isdigit() for ch in compact):
+    if NUMERIC_CELL.match(compact) and (any(ch.isdigit() for ch in compact) or len(compact) == 1):
         return compact.translate(DIGIT_LOOKALIKES)
     return text
+
+
+def _digit_height(ink: np.ndarray, numbers) -> float:
+    """Median ink height of the cells already read as numbers."""
+    heights = []
+    for cell, (x0, y0, x1, y1) in numbers:
+        if cell.text.isdigit():
+            rows = np.flatnonzero(ink[y0 + 6: y1 - 6, x0 + 6: x1 - 6].any(axis=1))
+            if rows.size:
+                heights.append(rows[-1] - rows[0] + 1)
+    return float(np.median(heights)) if heights else 0.0
+
+
+def lone_one(ink: np.ndarray, box: tuple[int, int, int, int], digit_height: float) -> bool:
+    """A cell whose only ink is one thin upright stroke of digit height: a "1" that Tesseract
+    dropped (a lone 1 in a Song typeface is its most common miss)."""
+    x0, y0, x1, y1 = box
+    region = ink[y0 + 6: y1 - 6, x0 + 6: x1 - 6]
+    rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+    if not rows.size:
+        return False
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    return 0.6 * digit_height <= height <= 1.4 * digit_height and width < 0.6 * height
 
 
 def looks_numeric(text: str) -> bool:
@@ -217,60 +255,86 @@ def looks_numeric(text: str) -> bool:
     return len(compact) <= 6 and ideographs <= 1
 
 
-def reread_numbers(cleaned, boxes: list[tuple[int, int, int, int]], deadline: Deadline, dpi: int) -> list[str | None]:
-    """Second pass for number cells: every candidate cell is cut out and stacked into one strip,
-    read once by the English model restricted to digits (one Tesseract call for the whole page).
-    Returns the digits per box, or None where nothing was read."""
+def _cut(cleaned, ink: np.ndarray, box: tuple[int, int, int, int]):
+    """The cell's image cut tight around its ink (inside the rulings)."""
+    x0, y0, x1, y1 = box
+    x0, y0, x1, y1 = x0 + 6, y0 + 6, max(x0 + 7, x1 - 6), max(y0 + 7, y1 - 6)
+    rows, cols = np.flatnonzero(ink[y0:y1, x0:x1].any(axis=1)), np.flatnonzero(ink[y0:y1, x0:x1].any(axis=0))
+    if rows.size:
+        x0, x1, y0, y1 = x0 + cols[0] - 4, x0 + cols[-1] + 5, y0 + rows[0] - 4, y0 + rows[-1] + 5
+    return cleaned.crop((x0, y0, x1, y1))
+
+
+def read_cells_as_strip(cleaned, layout: list[list[tuple[int, int, int, int]]], deadline: Deadline, dpi: int,
+                        language: str, options: tuple[str, ...] = ()) -> list[list[list[Word]]]:
+    """OCR many table cells with one Tesseract call. The cells are cut tight around their ink and
+    pasted into a fresh image, one line per entry of `layout` (cells of a line side by side, well
+    apart). A two-line header cell reads far better alone than inside a page row whose other
+    cells set a different baseline, and a row of numbers reads better as one line of text than
+    cell by cell. Returns the words found, per line and cell."""
     from PIL import Image
 
-    if not boxes:
-        return []
-    gap, margin = 24, 16
     ink = np.asarray(cleaned) < 128
-    crops = []
-    for x0, y0, x1, y1 in boxes:  # tight around the ink, so every line of the strip looks alike
-        x0, y0, x1, y1 = x0 + 6, y0 + 6, max(x0 + 7, x1 - 6), max(y0 + 7, y1 - 6)
-        rows, cols = np.flatnonzero(ink[y0:y1, x0:x1].any(axis=1)), np.flatnonzero(ink[y0:y1, x0:x1].any(axis=0))
-        if rows.size:
-            x0, x1, y0, y1 = x0 + cols[0] - 4, x0 + cols[-1] + 5, y0 + rows[0] - 4, y0 + rows[-1] + 5
-        crops.append(cleaned.crop((x0, y0, x1, y1)))
-    width = max(c.width for c in crops) + 2 * margin
-    height = sum(c.height + gap for c in crops) + gap
-    strip = Image.new("L", (width, height), 255)
-    spans, y = [], gap
-    for crop in crops:
-        strip.paste(crop, (margin, y))
-        spans.append((y, y + crop.height))
-        y += crop.height + gap
-    words = run_tesseract(strip, deadline, dpi, language="eng", psm="6",
-                          options=("-c", "tessedit_char_whitelist=0123456789-"))
-    found: list[list[Word]] = [[] for _ in boxes]
+    cuts = [[_cut(cleaned, ink, box) for box in line] for line in layout if line]
+    if not cuts:
+        return []
+    margin, line_gap = 24, 40
+    placed, width, y = [], 0, line_gap
+    for line in cuts:
+        height = max(c.height for c in line)
+        x, spans = margin, []
+        for cut in line:
+            spans.append(x)
+            x += cut.width + max(2 * height, 60)
+        placed.append((y, height, spans))
+        width = max(width, x + margin)
+        y += height + line_gap
+    strip = Image.new("L", (width, y), 255)
+    for line, (top, height, spans) in zip(cuts, placed):
+        for cut, left in zip(line, spans):
+            strip.paste(cut, (left, top + (height - cut.height) // 2))
+    words = run_tesseract(strip, deadline, dpi, language=language, psm="6", options=options)
+    found = [[[] for _ in line] for line in cuts]
+    tops = [top - line_gap / 2 for top, _h, _s in placed]
     for word in words:
-        centre = word.centre[1]
-        for index, (top, bottom) in enumerate(spans):
-            if top - gap / 2 <= centre <= bottom + gap / 2:
-                found[index].append(word)
-                break
-    results: list[str | None] = []
-    for cell_words in found:
-        digits = "".join(w.text for w in sorted(cell_words, key=lambda w: w.left) if w.conf >= 30)
-        results.append(digits if re.fullmatch(r"-?\d+|-", digits or "") else None)
-    return results
+        cx, cy = word.centre
+        line_index = max(0, int(np.searchsorted(tops, cy)) - 1)
+        lefts = [left - 30 for left in placed[line_index][2]]
+        found[line_index][max(0, int(np.searchsorted(lefts, cx)) - 1)].append(word)
+    return found
+
+
+def clean_label(text: str) -> str:
+    """Specks Tesseract reads inside table labels: 。 and | never occur in template labels, and a
+    lone quote mark without its partner is noise."""
+    text = text.replace("。", "").replace("|", "")
+    if not ("“" in text and "”" in text):
+        text = re.sub(r"[“”″\"]", "", text)
+    return text.strip()
+
+
+def _choose_number(readings: list[str]) -> str | None:
+    """The reading to keep for a number cell: clean integers only; when two disagree the longer
+    wins (a dropped digit is the usual misreading, an invented one is rare)."""
+    clean = [r for r in readings if re.fullmatch(r"-?\d+|-", r)]
+    return max(clean, key=len) if clean else None
 
 
 def ocr_image(image, document: Document, deadline: Deadline, page_label: str, dpi: int) -> float | None:
-    """OCR one page image into document (marked as OCR); returns the mean word confidence."""
+    """OCR one page image into document (marked as OCR); returns the mean word confidence.
+
+    Two Tesseract calls per page with tables: the whole page (prose, and numbers in their row
+    context) and every table cell cut out and stacked into a strip (labels)."""
+    from PIL import Image
+
     gray = np.asarray(image.convert("L"))
     dark = gray < 160
     rulings = find_rulings(dark, dpi)
-    cleaned = np.where(rulings.horizontal | rulings.vertical, 255, np.where(dark, 0, 255)).astype(np.uint8)
-    from PIL import Image
-
+    cleaned = np.where(_grow(rulings.horizontal | rulings.vertical, 2), 255, np.where(dark, 0, 255)).astype(np.uint8)
     cleaned_image = Image.fromarray(cleaned)
     words = run_tesseract(cleaned_image, deadline, dpi)
     confidences = [w.conf for w in words if w.conf >= 0]
-    confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
-    document.marker(f"OCR {page_label} confidence {confidence}", f"[OCR {page_label}, confidence {confidence}]")
+    ink = cleaned < 128
 
     items: list[tuple[int, str, object]] = []
     used: set[int] = set()
@@ -278,31 +342,44 @@ def ocr_image(image, document: Document, deadline: Deadline, page_label: str, dp
         merged = grid_cells(xs, ys, rulings)
         owner = {(r, c): n for n, (r0, c0, r1, c1) in enumerate(merged)
                  for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
-        per_cell: dict[int, list[Word]] = {}
+        in_page: dict[int, list[Word]] = {}
         for number, word in enumerate(words):
             cx, cy = word.centre
-            if not (xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]):
-                continue
-            c = max(0, min(len(xs) - 2, int(np.searchsorted(xs, cx)) - 1))
-            r = max(0, min(len(ys) - 2, int(np.searchsorted(ys, cy)) - 1))
-            per_cell.setdefault(owner[(r, c)], []).append(word)
-            used.add(number)
-        cells = [TableCell(_cell_text(per_cell.get(n, [])), r0, c0, r1 - r0 + 1, c1 - c0 + 1)
-                 for n, (r0, c0, r1, c1) in enumerate(merged)]
-        candidates = [cell for cell in cells if looks_numeric(cell.text)]
-        boxes = [(xs[c.col], ys[c.row], xs[c.col + c.colspan], ys[c.row + c.rowspan]) for c in candidates]
-        for cell, digits in zip(candidates, reread_numbers(cleaned_image, boxes, deadline, dpi)):
-            if digits is not None:
-                cell.text = digits
+            if xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]:
+                c = max(0, min(len(xs) - 2, int(np.searchsorted(xs, cx)) - 1))
+                r = max(0, min(len(ys) - 2, int(np.searchsorted(ys, cy)) - 1))
+                in_page.setdefault(owner[(r, c)], []).append(word)
+                used.add(number)
+        cells = [TableCell("", r0, c0, r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in merged]
+        boxes = [(xs[c.col], ys[c.row], xs[c.col + c.colspan], ys[c.row + c.rowspan]) for c in cells]
+        alone = read_cells_as_strip(cleaned_image, [[box] for box in boxes], deadline, dpi, LANGUAGE)
+        numbers = []
+        for n, (cell, (strip_words,)) in enumerate(zip(cells, alone)):
+            page_text = _cell_text(in_page.get(n, []))
+            strip_text = clean_label(_cell_text(strip_words))
+            if looks_numeric(page_text) or looks_numeric(strip_text):
+                cell.text = _choose_number([page_text, strip_text]) or ""
+                numbers.append((cell, boxes[n]))
+            else:
+                cell.text = strip_text or clean_label(page_text)
+        digit_height = _digit_height(ink, numbers)
+        for cell, box in numbers:
+            if not cell.text and digit_height and lone_one(ink, box, digit_height):
+                cell.text = "1"
         items.append((ys[0], "table", cells))
-    lines: dict[tuple[int, int, int], list[Word]] = {}
+
+    confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
+    document.marker(f"OCR {page_label} confidence {confidence}", f"[OCR {page_label}, confidence {confidence}]")
+    grouped: dict[tuple[int, int, int], list[Word]] = {}
     for number, word in enumerate(words):
         if number not in used:
-            lines.setdefault(word.line_key, []).append(word)
-    for line_words in lines.values():
-        text = tidy_cjk_spacing(join_cjk([w.text for w in sorted(line_words, key=lambda w: w.left)]))
-        if text and not re.fullmatch(r"[—–\-－―~～\s\d]{1,8}", text):  # drop page numbers like "— 2 —"
-            items.append((min(w.top for w in line_words), "p", text))
+            grouped.setdefault(word.line_key, []).append(word)
+    lines = [{"text": tidy_cjk_spacing(join_cjk([w.text for w in sorted(ws, key=lambda w: w.left)])),
+              "x0": min(w.left for w in ws), "x1": max(w.right for w in ws),
+              "top": min(w.top for w in ws), "bottom": max(w.bottom for w in ws)} for ws in grouped.values()]
+    lines = body_lines(sorted(lines, key=lambda line: line["top"]), gray.shape[0])
+    right_edge = max((line["x1"] for line in lines), default=gray.shape[1])
+    items.extend((top, "p", text) for top, text in paragraphs(lines, right_edge, unit=dpi / 72))
     for _top, kind, content in sorted(items, key=lambda item: item[0]):
         if kind == "p":
             document.paragraph(content)

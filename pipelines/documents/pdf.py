@@ -12,25 +12,10 @@ import io
 import re
 
 from pipelines.documents.limits import Deadline, ExtractionProblem, Limits
+from pipelines.documents.layout import body_lines, paragraphs
 from pipelines.documents.output import Document, TableCell, join_cjk, tidy_cjk_spacing
 
-# Page numbers and running heads seen in real report PDFs (REPORT_FORMAT.md §5).
-FURNITURE = [
-    re.compile(r"^[—–\-－―~～\s]*\d{1,4}[—–\-－―~～\s]*$"),  # "— 3 —", "-3-", "3"
-    re.compile(r"^第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?$"),
-    re.compile(r"^共\s*\d+\s*页\s*第\s*\d+\s*页$"),
-    re.compile(r"^\d+\s*/\s*\d+$"),
-    re.compile(r"^Page\s*\d+(\s*[-–—]\s*.*)?$", re.I),
-    re.compile(r"^P\.\s*\d+$"),
-]
-MARGIN_SHARE = 0.10  # furniture sits in the top or bottom tenth of the page
-HEADING = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[.、．])")
 TEXT_LAYER_MIN_CHARS = 5
-
-
-def is_furniture(text: str) -> bool:
-    text = text.strip()
-    return not text or any(p.match(text) for p in FURNITURE)
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -103,29 +88,6 @@ def table_cells(table, chars: list[dict]) -> list[TableCell]:
     return placed
 
 
-# --- paragraphs -----------------------------------------------------------------------------------
-def paragraphs(lines: list[dict], right_edge: float) -> list[tuple[float, str]]:
-    """Join wrapped lines into paragraphs: a new one starts at a heading, at an indented line, or
-    after a line that stops short of the right edge (a full line ending in 。 is often mid-paragraph)."""
-    out: list[tuple[float, str]] = []
-    left = min((line["x0"] for line in lines), default=0)
-    previous = None
-    for line in lines:
-        text = tidy_cjk_spacing(line["text"].strip())
-        starts_new = (
-            previous is None
-            or HEADING.match(text)
-            or line["x0"] > left + 12
-            or previous["x1"] < right_edge - 30
-        )
-        if starts_new:
-            out.append((line["top"], text))
-        else:
-            out[-1] = (out[-1][0], join_cjk([out[-1][1], text]))
-        previous = line
-    return out
-
-
 def read_text_page(page, document: Document) -> None:
     found = page.find_tables()
     boxes = [t.bbox for t in found]
@@ -134,11 +96,7 @@ def read_text_page(page, document: Document) -> None:
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
-    height = float(page.height)
-    lines = page.filter(outside).extract_text_lines(return_chars=False)
-    body = [line for line in lines
-            if not (is_furniture(line["text"]) and (line["top"] < height * MARGIN_SHARE or line["bottom"] > height * (1 - MARGIN_SHARE)))
-            and not re.match(r"^Page\s*\d+\s*[-–—]", line["text"].strip(), re.I)]
+    body = body_lines(page.filter(outside).extract_text_lines(return_chars=False), float(page.height))
     right_edge = max((line["x1"] for line in body), default=float(page.width))
     items: list[tuple[float, str, object]] = [(top, "p", text) for top, text in paragraphs(body, right_edge)]
     for table in found:
