@@ -191,8 +191,9 @@ def identify_agency(title: str | None, text: str, page_meta: dict, portal: dict 
             return completed, "title"
     portal = portal or {}
     for key in ("department", "name"):
-        if portal.get(key) and is_agency_like(compact(portal[key])):
-            return compact(portal[key]), "registry"
+        name = compact(portal.get(key) or "")
+        if is_agency_like(name):
+            return (name if is_complete_name(name) else complete_agency(name, place) or name), "registry"
     if stem and is_complete_name(stem):
         return stem, "title"  # a government's own report names only its place
     for name, source in candidates:
