@@ -28,6 +28,7 @@ class ArchiveRef:
     length: int
     payload_digest: str  # sha1 of the payload as served (before decompression)
     revisit: bool = False  # True when the payload repeated an earlier record
+    recorded: str | None = None  # WARC-Date of the record holding the payload
 
 
 @dataclass

@@ -37,7 +37,8 @@ class RawArchiveMiddleware:
 
             db = store.open_db(self.db_path)
             known = {
-                row["payload_digest"]: ArchiveRef(row["warc_file"], row["offset"], row["length"], row["payload_digest"])
+                row["payload_digest"]: (ArchiveRef(row["warc_file"], row["offset"], row["length"], row["payload_digest"],
+                                                   recorded=row["recorded"]), row["url"])
                 for row in db.query("select * from archive_records")
             }
             db.close()
@@ -61,7 +62,7 @@ class RawArchiveMiddleware:
             db = store.open_db(self.db_path)
             db["archive_records"].upsert_all(
                 [{"payload_digest": d, "url": u, "warc_file": r.warc_file, "offset": r.offset, "length": r.length,
-                  "recorded": store.now_iso()} for d, u, r in self.archive.new_records],
+                  "recorded": r.recorded} for d, u, r in self.archive.new_records],
                 pk="payload_digest",
             )
             db.close()

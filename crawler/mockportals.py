@@ -81,7 +81,8 @@ class MockSite:
         assert self.server is not None, "site not started"
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def start(self) -> "MockSite":
+    def start(self, port: int = 0) -> "MockSite":
+        """Serve on 127.0.0.1:port (0: any free port)."""
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -104,7 +105,7 @@ class MockSite:
                 # Clients hanging up mid-response (a crawler cancelling an oversize download) are normal.
                 pass
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name=f"mock-{self.name}", daemon=True)
         self.thread.start()
@@ -194,18 +195,29 @@ def fixture_sites(fixtures: Path = FIXTURES) -> list[Path]:
 class MockPortals:
     """Start the given (default: all) mock portal sites; write a registry file pointing at them."""
 
-    def __init__(self, names: list[str] | None = None, fixtures: Path = FIXTURES):
+    def __init__(self, names: list[str] | None = None, fixtures: Path = FIXTURES, first_port: int = 0):
         roots = fixture_sites(fixtures)
         if names is not None:
             roots = [r for r in roots if r.name in names]
         self.sites = {root.name: MockSite(root) for root in roots}
+        self.first_port = first_port  # fixed ports keep report URLs (and so their ids) stable across runs
 
     def __enter__(self) -> "MockPortals":
-        for site in self.sites.values():
-            site.start()
+        return self.start()
+
+    def start(self) -> "MockPortals":
+        for number, site in enumerate(self.sites.values()):
+            try:
+                site.start(self.first_port + number if self.first_port else 0)
+            except OSError as exc:
+                self.stop()
+                raise OSError(f"cannot serve mock portal {site.name} on port {self.first_port + number}: {exc}") from exc
         return self
 
     def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
         for site in self.sites.values():
             site.stop()
 

@@ -31,7 +31,7 @@ def archive_dir_for(db_path: str | os.PathLike) -> Path:
 
 
 class WarcArchive:
-    def __init__(self, directory: str | os.PathLike, known: dict[str, ArchiveRef] | None = None):
+    def __init__(self, directory: str | os.PathLike, known: dict[str, tuple[ArchiveRef, str]] | None = None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -39,7 +39,7 @@ class WarcArchive:
         self.path = self.directory / self.name
         self._file = None
         self._writer = None
-        self.known = dict(known or {})  # payload digest -> first record
+        self.known = dict(known or {})  # payload digest -> (first record, its URL)
         self.new_records: list[tuple[str, str, ArchiveRef]] = []  # (digest, url, ref) for the index
 
     def _open(self):
@@ -54,17 +54,20 @@ class WarcArchive:
         http_headers = StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol="HTTP/1.1")
         offset = self._file.tell()
         if digest in self.known:
-            first = self.known[digest]
-            record = self._writer.create_revisit_record(url, digest=digest, refers_to_uri=url,
-                                                        refers_to_date=None, http_headers=http_headers)
+            first, first_url = self.known[digest]
+            record = self._writer.create_revisit_record(url, digest=digest, refers_to_uri=first_url,
+                                                        refers_to_date=first.recorded or _warc_now(),
+                                                        http_headers=http_headers)
             self._writer.write_record(record)
             self._file.flush()
-            return ArchiveRef(first.warc_file, first.offset, first.length, digest, revisit=True)
+            return ArchiveRef(first.warc_file, first.offset, first.length, digest, revisit=True,
+                              recorded=first.recorded)
         record = self._writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http_headers)
         self._writer.write_record(record)
         self._file.flush()
-        ref = ArchiveRef(self.name, offset, self._file.tell() - offset, digest)
-        self.known[digest] = ref
+        ref = ArchiveRef(self.name, offset, self._file.tell() - offset, digest,
+                         recorded=record.rec_headers.get_header("WARC-Date"))
+        self.known[digest] = (ref, url)
         self.new_records.append((digest, url, ref))
         return ref
 
@@ -72,6 +75,10 @@ class WarcArchive:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _warc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_record(archive_dir: str | os.PathLike, warc_file: str, offset: int) -> tuple[str, dict[str, str], bytes]:

@@ -17,30 +17,45 @@ def add_arguments(parser):
     parser.add_argument("--no-serve", action="store_true", help="stop after the crawl")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--portals-port", type=int, default=18081,
+                        help="first port of the mock portals (one port each; fixed so a re-run recrawls the same URLs)")
 
 
 def run(args) -> int:
     from crawler.mockportals import MockPortals
 
     db = Path(args.db).resolve()
-    with MockPortals() as portals, tempfile.TemporaryDirectory(prefix="nianbao-demo-") as tmp:
-        registry = portals.write_registry(Path(tmp) / "portals.yml")
-        print(f"mock portals: {', '.join(f'{n} {s.base_url}' for n, s in portals.sites.items())}")
-        # The crawl runs in its own process: Twisted's reactor cannot be restarted in this one.
-        command = [sys.executable, "-m", "crawler.cli", "crawl", "--portals", str(registry), "--db", str(db)]
-        for setting in DEMO_SETTINGS:
-            command += ["--set", setting]
-        code = subprocess.call(command)
-        summarize(db)
-        if code != 0:
-            print(f"crawl failed (exit {code})", file=sys.stderr)
-            return code
-        if args.no_serve:
-            return 0
-        from crawler.commands.serve import serve
+    portals = MockPortals(first_port=args.portals_port)
+    try:
+        portals.start()
+    except OSError as exc:
+        print(f"nianbao demo: {exc}; pass --portals-port to use other ports", file=sys.stderr)
+        return 2
+    try:
+        with tempfile.TemporaryDirectory(prefix="nianbao-demo-") as tmp:
+            return crawl_and_serve(args, db, portals, Path(tmp))
+    finally:
+        portals.stop()
 
-        print(f"Datasette: http://{args.host}:{args.port}/  (Ctrl-C to stop; mock portals stay up meanwhile)")
-        return serve(db, host=args.host, port=args.port) or 0
+
+def crawl_and_serve(args, db: Path, portals, tmp: Path) -> int:
+    registry = portals.write_registry(tmp / "portals.yml")
+    print(f"mock portals: {', '.join(f'{n} {s.base_url}' for n, s in portals.sites.items())}")
+    # The crawl runs in its own process: Twisted's reactor cannot be restarted in this one.
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--portals", str(registry), "--db", str(db)]
+    for setting in DEMO_SETTINGS:
+        command += ["--set", setting]
+    code = subprocess.call(command)
+    summarize(db)
+    if code != 0:
+        print(f"crawl failed (exit {code})", file=sys.stderr)
+        return code
+    if args.no_serve:
+        return 0
+    from crawler.commands.serve import serve
+
+    print(f"Datasette: http://{args.host}:{args.port}/  (Ctrl-C to stop; mock portals stay up meanwhile)")
+    return serve(db, host=args.host, port=args.port) or 0
 
 
 def summarize(db: Path) -> None:
