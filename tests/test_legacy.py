@@ -180,3 +180,9 @@ def test_fee_sentence_is_not_a_request_count():
     text = ("三、政府信息公开的收费及减免情况\n本年度本局未收取与政府信息公开申请有关的任何费用。\n"
             "二、依申请公开情况\n本年度共收到政府信息公开申请4件。")
     assert prose(text) == {"disclosure_fees.total": 0, "requests.new.total": 4}
+
+
+def test_headings_state_no_figure_unless_they_carry_one():
+    assert prose("五、政府信息公开收费及减免情况,政府信息公开申请行政复议、提起行政诉讼情况") == {}
+    assert prose("(一)全年主动公开政府信息120条。") == {"active.total": 120}
+    assert prose("三、依申请公开情况:全年收到政府信息公开申请6件。") == {"requests.new.total": 6}

@@ -2,8 +2,9 @@
 
 Each clause is read on its own, so in "公开信息共196条，其中，图片新闻6条…" only the first figure
 counts. Only the headline keys of METRICS.md come from prose. Skipped on purpose: figures after
-其中/分别, cumulative counts (以来, 累计), screenshot captions (图 1 …) and catalogue tables
-(序号 / 信息标题 / 上报时间 lists).
+其中/分别 (unless they name a channel), counts over several years (以来, 历年累计), headings
+without a figure, screenshot captions (图 1 …), catalogue tables (序号 / 信息标题 / 上报时间
+lists), table rows and the standard template's row labels.
 """
 from __future__ import annotations
 
@@ -20,10 +21,7 @@ NEGATION = re.compile(r"未|没有|无|不存在|为零|为0(?!\d)|均为零|零
 # that names the year ("2021年，我局累计主动公开政府信息235条") is the year's total.
 CUMULATIVE = re.compile(r"以来|历年|至今|截至|截止|开通")
 YEAR_SCOPE = re.compile(r"(?:19|20)\d{2}年(?:度)?(?!以来)|全年|本年|年内")
-
-
-def _cumulative(clause: "Clause") -> bool:
-    return bool(CUMULATIVE.search(clause.text)) or ("累计" in clause.text and not YEAR_SCOPE.search(clause.sentence))
+COUNT = re.compile(NUMBER + r"(?:余)?(条|件|次|个|人|起|宗|元|万元)")
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.](?!\d))")
 # Row labels of the standard table 三 ("无正当理由大量反复申请", "逾期未按收费通知要求缴纳费用"):
 # when such a table is linearised into the text they are not sentences about the year.
@@ -50,6 +48,20 @@ class Clause:
     section: str
     after_qizhong: bool
     heading: bool = False
+
+
+def _cumulative(clause: Clause) -> bool:
+    return bool(CUMULATIVE.search(clause.text)) or ("累计" in clause.text and not YEAR_SCOPE.search(clause.sentence))
+
+
+def _sentences(line: str, is_heading: bool) -> list[str]:
+    """Sentences of one line; a heading's own words ('二、主动公开情况:' or '…情况。') come first."""
+    head = ""
+    if is_heading:
+        match = re.match(r"^[^。:;]{1,40}[。:;]", line)
+        if match:
+            head, line = match.group(0), line[match.end():]
+    return [part for part in [head] + re.split(r"(?<=[。；;!?！？])", line) if part]
 
 
 def _number(text: str) -> int | float | None:
@@ -88,9 +100,10 @@ def clauses(text: str) -> list[Clause]:
         if line.count("|") >= 2 or TEMPLATE_LABEL.search(line):
             continue  # a table row or a template label, not prose
         section = " / ".join(part for part in (top, sub) if part)
-        for number, sentence in enumerate(re.split(r"(?<=[。；;!?！？])", line)):
-            # A heading names a topic ("收费及减免情况"); it states no figure.
-            heading = number == 0 and bool(HEADING.match(line))
+        is_heading = bool(HEADING.match(line))
+        for number, sentence in enumerate(_sentences(line, is_heading)):
+            # A heading names a topic ("收费及减免情况"); unless it states a figure it is no statement.
+            heading = number == 0 and is_heading and not COUNT.search(sentence)
             after = False
             for part in CLAUSE_BREAK.split(sentence):
                 if re.match(r"^(其中|包括|分别|含|主要|如)", part):
