@@ -47,6 +47,7 @@ def numbering(text: str | None) -> str:
     return _NOT_LETTER.sub("", match.group(0)) if match else ""
 
 
+@lru_cache(maxsize=None)
 def _pattern(entry: str) -> tuple[str, str]:
     mode, _, pattern = entry.partition(":")
     return mode, squash(pattern)
@@ -61,10 +62,10 @@ def _score(label: str, mode: str, pattern: str) -> float:
         return 1.0 + len(pattern) / 100
     if len(label) >= 2 and label in pattern and len(label) / len(pattern) >= 0.6:
         return 0.95  # characters dropped at either end ("政许可", "年废止件数")
-    if len(pattern) >= 3:
-        ratio = SequenceMatcher(None, label, pattern).ratio()
-        if ratio >= FUZZY_MIN:
-            return ratio * 0.9
+    if len(pattern) >= 3 and 2 * min(len(label), len(pattern)) / (len(label) + len(pattern)) >= FUZZY_MIN:
+        matcher = SequenceMatcher(None, label, pattern)
+        if matcher.quick_ratio() >= FUZZY_MIN and matcher.ratio() >= FUZZY_MIN:
+            return matcher.ratio() * 0.9
     return 0.0
 
 
@@ -75,12 +76,20 @@ def is_prose(text: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def _label_core(text: str | None) -> str:
+    """What a label is compared by ('' for prose): computed once per cell text."""
+    if text is None or is_prose(text):
+        return ""
+    return strip_numbering(text) or squash(text)
+
+
+@lru_cache(maxsize=8192)
 def match(text: str | None, vocabulary: Vocabulary, strict: bool = False) -> str | None:
     """The vocabulary key whose patterns fit the label best, or None (unknown or ambiguous).
     strict: only a whole pattern counts (no dropped characters), for labels that open a table."""
-    if text is None or is_prose(text):
+    label = _label_core(text)
+    if not label:
         return None
-    label = strip_numbering(text) or squash(text)
     scores: dict[str, float] = {}
     for key, entries in vocabulary:
         for entry in entries:
