@@ -357,10 +357,9 @@ class _Reader:
                     self.errors.append(f"表{section} {key}: second value {value.text} ignored, kept {self.metrics[key]}")
                 continue
             self.metrics[key] = value.number
-            self.provenance[key] = {
-                "unit": value.unit or column.unit or (None if column.key == "amount" else "件"), "section": section, "source": "table",
-                "snippet": f"{row_label} | {column.label} | {value.text}".strip(" |"),
-            }
+            unit = value.unit or column.unit or (None if column.key == "amount" else "件")
+            self.provenance[key] = {"unit": unit, "section": section, "source": "table",
+                                    "snippet": f"{row_label} | {column.label} | {value.text}".strip(" |")}
 
 
 def _is_label(text: str) -> bool:
@@ -416,7 +415,7 @@ def _pair(values: list[Value], columns: list[Column], leading_row_end: bool = Fa
     if by_pos and all(v.col in by_pos for v in values):
         return [(by_pos[v.col], v) for v in values]
     filled = [v for v in values if v.number is not None]
-    if len(filled) == n:
+    if len(filled) == n:  # more cells than columns, the extras blank fillers between them
         return list(zip(columns, filled))
     return None
 
