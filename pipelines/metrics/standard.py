@@ -377,8 +377,12 @@ def _split_cells(cells: list[Cell]) -> list[Cell]:
         if _MULTI_NUMBER.match(cell.text):
             out.extend(Cell(part) for part in cell.text.split())
             continue
-        if cell.col is not None or not cell.text:
-            out.append(cell)  # an HTML cell holds one label
+        if not cell.text:
+            out.append(cell)
+            continue
+        if cell.col is not None:
+            # an HTML cell holds one value or label, or a group label and its first item
+            out.extend(Cell(part, cell.col, cell.span) for part in _NUMBERED_PARTS.split(cell.text) if part.strip())
             continue
         label, numbers = cell.text, []
         found = _LABEL_THEN_NUMBERS.match(cell.text)
