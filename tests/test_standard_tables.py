@@ -313,3 +313,18 @@ def test_amount_without_a_stated_unit_has_no_unit():
     assert result["metrics"]["active.procurement.amount"] == 184719
     assert result["provenance"]["active.procurement.amount"]["unit"] is None
     assert result["provenance"]["active.procurement.projects"]["unit"] == "个"
+
+
+def test_a_subtotal_column_is_read_past():
+    header = ("<tr><td rowspan='2'>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
+              "<td rowspan='2'>自然人</td><td colspan='6'>法人或其他组织</td><td rowspan='2'>总计</td></tr>"
+              "<tr>" + "".join(f"<td>{h}</td>" for h in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "小计"))
+              + "</tr>")
+    data = "<tr><td>一、本年新收政府信息公开申请数量</td>" + "".join(
+        f"<td>{v}</td>" for v in (5, 2, 0, 1, 0, 0, 3, 8)) + "</tr>"
+    for page in (f"<table>{header}{data}</table>", html_to_text(f"<table>{header}{data}</table>")):
+        result = extract_standard(page, None) if page.startswith("<") else extract_standard(None, page)
+        assert result["metrics"] == {"requests.new.natural_person": 5, "requests.new.business": 2,
+                                     "requests.new.research": 0, "requests.new.nonprofit": 1,
+                                     "requests.new.legal_service": 0, "requests.new.other_org": 0,
+                                     "requests.new.total": 8}

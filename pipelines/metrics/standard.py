@@ -22,7 +22,7 @@ from pipelines.normalize import compact, html_to_text, parse_cell
 TABLE3_COLUMN_ORDER = ("natural_person", "business", "research", "nonprofit", "legal_service", "other_org", "total")
 TABLE3_COLUMN_NAMES = {"natural_person": "自然人", "business": "商业企业", "research": "科研机构",
                        "nonprofit": "社会公益组织", "legal_service": "法律服务机构", "other_org": "其他", "total": "总计"}
-TABLE3_GROUP_CHILDREN = frozenset({"business", "research", "nonprofit", "legal_service", "other_org"})
+TABLE3_GROUP_CHILDREN = frozenset({"business", "research", "nonprofit", "legal_service", "other_org", "subtotal"})
 TABLE4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
 TABLE2_ALLOWED = {
     "rules": {"made", "published", "total", "issued", "repealed", "in_force"},
@@ -346,8 +346,8 @@ class _Reader:
                                    f"{len(columns)} columns ({shown}); row not read")
             return
         for column, value in pairs:
-            if value.number is None:
-                continue  # blank: absent, not zero
+            if value.number is None or column.key == "subtotal":
+                continue  # blank: absent, not zero; a 小计 column repeats its neighbours
             if self.table == 2 and column.key not in TABLE2_ALLOWED.get(self.row_key, ()):
                 self.errors.append(f"表二 {row_label}: column {column.label} does not belong to this row")
                 continue

@@ -144,6 +144,7 @@ TABLE3_COLUMNS: Vocabulary = (
     ("legal_service", ("in:法律服务机构", "in:法律服务")),
     ("other_org", ("eq:其他", "eq:其它", "eq:其他组织")),
     ("total", ("eq:总计", "eq:合计")),
+    ("subtotal", ("eq:小计",)),  # a local 法人 subtotal column: read past, not kept
 )
 
 # Table 三 rows. "parent.*" only set the context of the numbered rows under them.
