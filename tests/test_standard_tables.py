@@ -328,3 +328,13 @@ def test_a_subtotal_column_is_read_past():
                                      "requests.new.research": 0, "requests.new.nonprofit": 1,
                                      "requests.new.legal_service": 0, "requests.new.other_org": 0,
                                      "requests.new.total": 8}
+
+
+def test_change_written_in_words():
+    page = ("<table><tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>"
+            "<tr><td>行政许可</td><td>22</td><td>增加1</td><td>23</td></tr>"
+            "<tr><td>行政处罚</td><td>9</td><td>减少2</td><td>7</td></tr>"
+            "<tr><td>行政强制</td><td>3</td><td>持平</td><td>0</td></tr></table>")
+    metrics = extract_standard(page, None)["metrics"]
+    assert (metrics["active.licensing.change"], metrics["active.penalty.change"], metrics["active.enforcement.change"]) \
+        == (1, -2, 0)

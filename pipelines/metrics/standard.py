@@ -46,6 +46,7 @@ _PAGE_FURNITURE = re.compile(r"^(?:[—-]\s*\d{1,3}\s*[—-]|第\s*\d{1,3}\s*页
 # "三、本年度办理结果 (一)予以公开": two labels on one line, split before the second numbering
 _NUMBERED_PARTS = re.compile(r"(?<=[\u4e00-\u9fff)])\s*(?<!第)(?=\([一二三四五六七八九十]+\)|\d{1,2}\.\D)")
 _LABEL_THEN_NUMBERS = re.compile(rf"^(?P<label>.*?[^\d\s+\-—.,])\s*(?P<numbers>{_NUMBER_TOKEN}(?:\s+{_NUMBER_TOKEN})*)$")
+_CHANGE_IN_WORDS = re.compile(r"^(?:(增加|新增|增|减少|减)(\d+)(个|项)?|持平|不变|无变化)$")
 _UNIT_IN_HEADER = re.compile(r"单位\W?(万元|元)|\((万元|元)\)")
 SECTION = {2: "二", 3: "三", 4: "四"}
 
@@ -102,7 +103,7 @@ class _Reader:
 
     def cell(self, cell: Cell, bounded: bool) -> None:
         if not cell.text or not _is_label(cell.text):
-            number, unit = parse_cell(cell.text) if cell.text else (None, None)
+            number, unit = _parse_value(cell.text) if cell.text else (None, None)
             self.values.append(Value(number, unit, cell.text, cell.col, gap=not bounded and not cell.text))
             self.fragment = None
             if cell.text:  # blank filler cells inside a header do not end it
@@ -363,7 +364,18 @@ class _Reader:
 
 
 def _is_label(text: str) -> bool:
-    return bool(text) and parse_cell(text)[0] is None
+    return bool(text) and _parse_value(text)[0] is None
+
+
+def _parse_value(text: str) -> tuple[int | float | None, str | None]:
+    """A cell's number: parse_cell, plus 本年增/减 written in words ("增加3", "减少1", "持平")."""
+    number, unit = parse_cell(text)
+    if number is None:
+        change = _CHANGE_IN_WORDS.match(compact(text))
+        if change:
+            sign, digits, unit = change.groups()
+            number = int(digits) * (-1 if sign.startswith("减") else 1) if digits else 0
+    return number, unit
 
 
 def _split_cells(cells: list[Cell]) -> list[Cell]:
