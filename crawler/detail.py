@@ -196,10 +196,6 @@ def _parse(html: str):
         return None
 
 
-def _class_has(element, name: str) -> bool:
-    return name in (element.get("class") or "").split()
-
-
 def _find_body_container(tree):
     for xpath in _BODY_SELECTORS:
         for element in tree.xpath(xpath):
@@ -253,15 +249,15 @@ def _depth_to(element, ancestor) -> int:
 
 
 def _close(label_owner, value_owner, max_depth: int = 3) -> bool:
-    """The value's text sits near the label's (same row, cell pair, dt/dd, or sibling divs)."""
-    ancestors = []
+    """The value's text sits near the label's: both within `max_depth` levels of a common ancestor
+    (a table row, a cell pair, dt/dd in one dl, sibling divs of one grid row)."""
     node = label_owner
-    while node is not None and len(ancestors) <= max_depth:
-        ancestors.append(node)
+    for _ in range(max_depth + 1):
+        if node is None:
+            return False
+        if _depth_to(value_owner, node) <= max_depth:
+            return True
         node = node.getparent()
-    for depth, ancestor in enumerate(ancestors):
-        if _depth_to(value_owner, ancestor) <= max_depth:
-            return depth <= max_depth
     return False
 
 
