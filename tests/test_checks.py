@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.metrics.checks import APPLICANT_COLUMNS, RESULT_ROWS_COMMON, run_checks
 
@@ -127,3 +129,17 @@ def test_legacy_rules_not_applied_to_standard_reports():
 def test_non_numbers_do_not_break_checks():
     checks = run_checks({"review.total": "7", "review.upheld": None}, None)
     assert checks == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted({f"requests.{r}.{c}" for r in ("new", "carried_over", "total", "carry_forward",
+                                                                             "granted", "other", "other.other")
+                                               for c in APPLICANT_COLUMNS + ("total",)}
+                                              | {"review.total", "review.upheld", "review.corrected", "review.other",
+                                                 "review.pending", "litigation.total", "requests.answer.granted"})),
+                       st.integers(-5, 50) | st.floats(allow_nan=False, allow_infinity=False, width=32) | st.none()),
+       st.sampled_from([None, "standard-2019", "standard-2021", "legacy", "unknown"]))
+def test_checks_are_well_formed_for_any_metrics(metrics, fmt):
+    for check in run_checks(metrics, fmt):
+        assert set(check) == {"rule", "expected", "found", "passed", "detail"}
+        assert check["passed"] == (abs(check["expected"] - check["found"]) < 1e-6)

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.metrics import table_labels as labels
 from pipelines.metrics.checks import run_checks
@@ -338,3 +340,19 @@ def test_change_written_in_words():
     metrics = extract_standard(page, None)["metrics"]
     assert (metrics["active.licensing.change"], metrics["active.penalty.change"], metrics["active.enforcement.change"]) \
         == (1, -2, 0)
+
+
+TABLE_WORDS = ["自然人", "总计", "其他", "行政复议", "结果维持", "信息内容", "规章", "本年制发件数", "（七）总计", "3.其他",
+               "一、本年新收政府信息公开申请数量", "<td>", "</td>", "<tr>", "<table>", "colspan='3'", "\t", "|", "\n", "",
+               "0", "12", "—", "-2", "251000元", "０ ０ ０", "三、本年度办理结果（一）予以公开", "小计"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(TABLE_WORDS) | st.text(max_size=8), max_size=60))
+def test_never_raises_on_odd_input(parts):
+    blob = "".join(parts)
+    for result in (extract_standard(blob, None), extract_standard(None, blob), extract_standard(blob, blob)):
+        assert set(result) == {"format", "metrics", "provenance", "errors"}
+        assert all(isinstance(v, (int, float)) for v in result["metrics"].values())
+        assert set(result["metrics"]) <= set(result["provenance"])
+        run_checks(result["metrics"], result["format"])
