@@ -147,6 +147,8 @@ def test_row_with_lost_blank_cells_is_reported_not_guessed():
     ("1.属于国家密", labels.TABLE3_ROWS, "denied.state_secret"),
     ("（七）总计", labels.TABLE3_ROWS, "total"),
     ("3.其他", labels.TABLE3_ROWS, "other.other"),
+    ("（3）其他", labels.TABLE3_ROWS, "other.other"),
+    ("（1）属于国家秘密", labels.TABLE3_ROWS, "denied.state_secret"),
     ("2.申请人逾期未缴费、行政机关不再处理其政府信息公开申请", labels.TABLE3_ROWS, "other.unpaid_fee"),
     ("四、结转下年度继续办理", labels.TABLE3_ROWS, "carry_forward"),
     ("結果維持", labels.TABLE4_COLUMNS, "upheld"),

@@ -21,7 +21,7 @@ from pipelines.normalize import compact
 
 MAX_LABEL = 60
 FUZZY_MIN = 0.84
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\(?[一二三四五六七八九十]+\)|\d{1,2}[.、)]?(?!\d))")
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\(?[一二三四五六七八九十]+\)|\(\d{1,2}\)|\d{1,2}[.、)]?(?!\d))")
 _COUNTED = re.compile(r"\d+(?:件|条|次|个|人|元|篇)")
 _NOT_LETTER = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
 
