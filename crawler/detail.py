@@ -150,7 +150,7 @@ def _label_regex() -> tuple[re.Pattern, dict[str, tuple[str | None, int]]]:
     # A label starts its chunk (after bullets) or follows a separator; testing that first keeps long
     # paragraphs cheap to scan.
     regex = re.compile(rf"(?:^(?P<lead>{_LEAD_JUNK.pattern[1:]})?|(?<=[\s|｜;；】\])]))(?:{groups})"
-                       rf"[\s\u3000\u00a0]*(?P<colon>[:：])?")
+                       rf"[\s\u3000\u00a0]*(?P<colon>[:：|｜])?")
     index = {f"L{i}": label for i, label in enumerate(ordered)}
     return regex, {name: (label, *by_label[label]) for name, label in index.items()}
 

@@ -304,3 +304,8 @@ def test_navigation_links_named_like_labels_are_not_metadata():
             "<li><a href='/bm/'>市政府办公室</a></li></ul><table><tr><td>发布机构：</td><td>市科技局</td></tr></table>"
             "<div class='TRS_Editor'><p>正文</p></div></body></html>")
     assert read_detail_html(html, "http://x.gov.cn/a.html")["page_meta"] == {"publisher": "市科技局"}
+
+
+def test_pipe_separated_text_copy_ningguo():
+    meta = meta_of("<p>组配分类 | 公开制度 主题导航 | 商贸、海关、旅游 发文日期 | 2021-10-08 15:47</p>")
+    assert meta == {"category": "公开制度", "published": "2021-10-08"}

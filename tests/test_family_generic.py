@@ -179,3 +179,15 @@ def test_pages_without_reports_do_not_count_as_repeats():
     request = next(o for o in first if isinstance(o, scrapy.Request))
     second = outputs_of(request.url, '<p>暂无信息</p><a href="index_2.html">下一页</a>', portal, meta=request.meta)
     assert [o.url for o in second] == ["http://www.example.gov.cn/nb/index_2.html"]
+
+
+def test_view_links_take_their_title_from_the_row():
+    url = "http://www.example.gov.cn/xxgk/nb/index.html"
+    html = """<table><tr><th>名称</th><th>日期</th><th>操作</th></tr>
+      <tr><td>某区2021年政府信息公开工作年度报告</td><td>2022-01-25</td><td><a href="/nb/2021.html">查看</a></td></tr>
+      <tr><td>某区2020年政府信息公开工作年度报告</td><td>[2021-01-28]</td><td><a href="/nb/2020.pdf">下载</a></td></tr></table>"""
+    entries = [(o.url, o.title, o.date) for o in outputs_of(url, html, synthetic_portal(url)) if isinstance(o, ListingEntry)]
+    assert entries == [
+        ("http://www.example.gov.cn/nb/2021.html", "某区2021年政府信息公开工作年度报告", "2022-01-25"),
+        ("http://www.example.gov.cn/nb/2020.pdf", "某区2020年政府信息公开工作年度报告", "2021-01-28"),
+    ]

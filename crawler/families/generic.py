@@ -35,6 +35,8 @@ _PAGE_URL = re.compile(
     re.I,
 )
 ROW_TAGS = ("li", "tr", "dd", "p")
+_GENERIC_LINK_TEXT = re.compile(r"^(查看|详情|详细|下载|点击查看|全文|阅读全文|查看详情|附件下载|more|\.{3}|)$", re.I)
+_ANY_DATE = re.compile(r"[\[【(（]?\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}日?[\]】)）]?")
 TRAIL_KEY = "nianbao_list_trail"  # meta: fingerprints of the list pages that led to this request
 
 
@@ -80,6 +82,12 @@ def row_date(anchor) -> str | None:
 def entry_from_anchor(anchor, page_url: str, **extra) -> ListingEntry | None:
     url = absolute_url(page_url, anchor.attrib.get("href"))
     title = anchor_title(anchor)
+    if _GENERIC_LINK_TEXT.match(title):
+        # "查看" / "下载" links: the row's other cells carry the title.
+        row = row_of(anchor)
+        if row is not None:
+            texts = row.xpath(".//text()[not(ancestor::script) and not(ancestor::a)]").getall()
+            title = collapse(_ANY_DATE.sub(" ", " ".join(texts)))
     if url is None or not title:
         return None
     return ListingEntry(url=url, title=title, date=row_date(anchor), extra=extra)
@@ -112,10 +120,10 @@ class GenericFamily(Family):
             if url is None or not on_portal_host(url, hosts) or url == response.url:
                 continue
             text = collapse(" ".join(anchor.xpath(".//text()").getall()))
-            if self._is_page_link(url, text):
+            entry = entry_from_anchor(anchor, response.url)
+            if self._is_page_link(url, text, entry.title if entry else ""):
                 pages.append(url)
                 continue
-            entry = entry_from_anchor(anchor, response.url)
             if entry is None or entry.url in entries:
                 continue
             if is_annual_report_title(entry.title) or (entry.date and row_of(anchor) is not None
@@ -132,10 +140,11 @@ class GenericFamily(Family):
             yield self.list_request(url, meta={TRAIL_KEY: trail})
 
     @staticmethod
-    def _is_page_link(url: str, text: str) -> bool:
+    def _is_page_link(url: str, text: str, title: str) -> bool:
+        """下一页 / 尾页 / page numbers by text; index_N, N.html, ?page=N by URL unless the row names a report."""
         if _NEXT_TEXT.match(text) or _PAGE_NUMBER_TEXT.match(text):
             return True
-        return bool(_PAGE_URL.search(url)) and not is_annual_report_title(text)
+        return bool(_PAGE_URL.search(url)) and not is_annual_report_title(title)
 
     @staticmethod
     def _fingerprint(entries: dict[str, ListingEntry]) -> str:
