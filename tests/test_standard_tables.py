@@ -358,3 +358,12 @@ def test_never_raises_on_odd_input(parts):
         assert all(isinstance(v, (int, float)) for v in result["metrics"].values())
         assert set(result["metrics"]) <= set(result["provenance"])
         run_checks(result["metrics"], result["format"])
+
+
+def test_page_with_xml_declaration_and_absurd_spans():
+    page = ('<?xml version="1.0" encoding="utf-8"?>\n<html><body><table>'
+            '<tr><td colspan="99999" rowspan="x">第二十条第（一）项</td></tr>'
+            "<tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>"
+            "<tr><td>规章</td><td>1</td><td>0</td><td>3</td></tr></table></body></html>")
+    assert extract_standard(page, None)["metrics"] == {
+        "active.rules.issued": 1, "active.rules.repealed": 0, "active.rules.in_force": 3}

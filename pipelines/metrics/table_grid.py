@@ -27,8 +27,7 @@ class Cell:
 @dataclass
 class Row:
     cells: list[Cell] = field(default_factory=list)
-    bounded: bool = True
-    table: int = 0  # which <table> (or text block) the row came from
+    bounded: bool = True  # False: a line of plain text, whose row ends are not known
 
 
 def _clean(text: str) -> str:
@@ -36,9 +35,9 @@ def _clean(text: str) -> str:
 
 
 # --- HTML -------------------------------------------------------------------------------------
-def _span(element, name: str) -> int:
+def _span(element, name: str, limit: int) -> int:
     try:
-        return max(1, min(int(str(element.get(name, "1")).strip() or 1), 200))
+        return max(1, min(int(str(element.get(name, "1")).strip() or 1), limit))
     except ValueError:
         return 1
 
@@ -69,22 +68,24 @@ def html_rows(markup: str) -> list[Row]:
     import lxml.html
 
     try:
-        root = lxml.html.fromstring(markup)
+        # an XML declaration with an encoding makes lxml refuse a str
+        root = lxml.html.fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", markup))
     except (ValueError, lxml.etree.ParserError, TypeError):
         return []
     rows: list[Row] = []
     tables = [t for t in root.iter("table") if not any(True for _ in t.iterdescendants("table"))]
-    for number, table in enumerate(tables):
+    for table in tables:
         occupied: dict[tuple[int, int], bool] = {}
         for r, tr in enumerate(_own_rows(table)):
             col = 0
-            row = Row(table=number)
+            row = Row()
             for td in tr:
                 if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
                     continue
                 while occupied.get((r, col)):
                     col += 1
-                colspan, rowspan = _span(td, "colspan"), _span(td, "rowspan")
+                # capped: a report table is never that large, a broken page may claim so
+                colspan, rowspan = _span(td, "colspan", 60), _span(td, "rowspan", 100)
                 for dr in range(rowspan):
                     for dc in range(colspan):
                         occupied[(r + dr, col + dc)] = True
@@ -100,7 +101,6 @@ def text_rows(text: str) -> list[Row]:
     """Linearised text → rows. See the module docstring for the layouts understood."""
     rows: list[Row] = []
     tab_row: Row | None = None
-    block = 0
     for raw in normalize_text(text).split("\n"):
         if tab_row is not None and not raw.strip(" "):  # "\t" alone is a blank cell, "" ends the row
             rows.append(tab_row)
@@ -108,11 +108,11 @@ def text_rows(text: str) -> list[Row]:
             continue
         if "\t" in raw.strip("\t") or raw.count("\t") > 1:
             # a row with its cells tab-separated (attachment text): blanks are explicit
-            rows.append(Row([Cell(_clean(part)) for part in raw.split("\t")], bounded=True, table=block))
+            rows.append(Row([Cell(_clean(part)) for part in raw.split("\t")], bounded=True))
             continue
         if raw.startswith("\t"):
             if tab_row is None:
-                tab_row = Row(table=block)
+                tab_row = Row()
             tab_row.cells.append(Cell(_clean(raw)))
             continue
         if tab_row is not None:
@@ -128,13 +128,11 @@ def text_rows(text: str) -> list[Row]:
             if raw.strip().endswith("|"):
                 parts = parts[:-1]
             if parts:
-                rows.append(Row([Cell(_clean(p)) for p in parts], bounded=True, table=block))
+                rows.append(Row([Cell(_clean(p)) for p in parts], bounded=True))
             continue
         line = _clean(raw)
-        if not line:
-            block += 1
         # an empty line is a blank cell, or the end of a row: the reader tells them apart
-        rows.append(Row([Cell(line)], bounded=False, table=block))
+        rows.append(Row([Cell(line)], bounded=False))
     if tab_row is not None:
         rows.append(tab_row)
     return rows
