@@ -197,3 +197,15 @@ def test_dated_rows_linking_documents_or_other_paths_are_entries():
         ("http://kjj.example.gov.cn/zwgk/zfxxgknb/P020220301552094713388.pdf", "2022-03-01"),
         ("http://kjj.example.gov.cn/art/2021/1/20/art_1_2.html", "2021-01-20"),
     ]
+
+
+def test_table_layout_inside_a_layout_table_with_标题_header():
+    html = """<table width="980"><tr><td><table class="list">
+      <tr><td>序号</td><td>标题</td><td>信息索取号</td><td>发文日期</td></tr>
+      <tr><td>1</td><td><a href="./201802/t20180226_6630.htm">某县2017年政府信息公开工作年度报告</a></td>
+          <td>E00070/2018-00419</td><td>2018/02/26</td></tr></table></td></tr></table>"""
+    response = HtmlResponse(LIST_URL, body=html.encode(), encoding="utf-8")
+    entries = list(FAMILY.list_entries(response))
+    assert [(e.url, e.title, e.date, e.extra) for e in entries] == [
+        ("http://kjj.example.gov.cn/zwgk/zfxxgknb/201802/t20180226_6630.htm", "某县2017年政府信息公开工作年度报告",
+         "2018-02-26", {"index_no": "E00070/2018-00419"})]

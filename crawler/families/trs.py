@@ -39,8 +39,9 @@ JS_ROW_URL = re.compile(r"""\bvar\s+url\s*=\s*["']([^"']+)["']""")
 JS_ROW_TITLE = re.compile(r"""\bvar\s+title\s*=\s*["']([^"']*)["']""")
 YEAR_SUBCOLUMN = re.compile(r"/[a-z]*(19|20)\d{2}[a-z]*/(index\.s?html?)?$", re.I)
 # Header cells of table layouts and the ListingEntry field each one fills.
-TABLE_COLUMNS = {"索引号": "index_no", "发布机构": "publisher", "发文机关": "publisher", "文号": "doc_no",
-                 "发文字号": "doc_no", "发布日期": "date", "成文日期": "written", "日期": "date"}
+TABLE_COLUMNS = {"索引号": "index_no", "信息索取号": "index_no", "发布机构": "publisher", "发文机关": "publisher",
+                 "文号": "doc_no", "发文字号": "doc_no", "发布日期": "date", "发布时间": "date", "发文日期": "date",
+                 "日期": "date", "成文日期": "written"}
 
 
 @dataclass
@@ -139,14 +140,17 @@ class TrsFamily(Family):
                 yield entry
 
     def _table_rows(self, response) -> Iterable[ListingEntry]:
-        for table in response.xpath("//table[.//tr[(th or td) and contains(normalize-space(.), '名称')]]"):
-            header_row = table.xpath(".//tr[contains(normalize-space(.), '名称')][1]")
+        # Only a table's own rows: old sites nest the list table inside page-layout tables.
+        own_rows = "(./tr | ./thead/tr | ./tbody/tr)"
+        header = "contains(normalize-space(.), '名称') or contains(normalize-space(.), '标题')"
+        for table in response.xpath(f"//table[{own_rows}[(th or td) and not(.//table) and ({header})]]"):
+            header_row = table.xpath(f"{own_rows}[not(.//table) and ({header})][1]")
             headers = [collapse("".join(c.xpath(".//text()").getall())).replace(" ", "")
                        for c in header_row.xpath("./th|./td")]
             fields = {i: TABLE_COLUMNS[h] for i, h in enumerate(headers) if h in TABLE_COLUMNS}
             if not fields:
                 continue
-            for row in table.xpath(".//tr[td//a[@href]]"):
+            for row in table.xpath(f"{own_rows}[td//a[@href] and not(.//table)]"):
                 anchor = row.xpath(".//a[@href]")[0]
                 url = absolute_url(response.url, anchor.attrib.get("href"))
                 title = anchor_title(anchor)
