@@ -70,6 +70,9 @@ class Value:
 
 @dataclass
 class _Reader:
+    """One pass over the cells. State: which table is open, its header block, the row being read
+    and the values seen since its label; `flush` places those values when the row ends."""
+
     metrics: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
