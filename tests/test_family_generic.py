@@ -191,3 +191,14 @@ def test_view_links_take_their_title_from_the_row():
         ("http://www.example.gov.cn/nb/2021.html", "某区2021年政府信息公开工作年度报告", "2022-01-25"),
         ("http://www.example.gov.cn/nb/2020.pdf", "某区2020年政府信息公开工作年度报告", "2021-01-28"),
     ]
+
+
+def test_row_dates_in_the_shapes_lists_use():
+    url = "http://www.example.gov.cn/xxgk/nb/index.html"
+    shapes = {"2026-02-14": "2026-02-14", "2026年02月14日": "2026-02-14", "2026-02-14 17:32": "2026-02-14",
+              "2026/02/14": "2026-02-14", "2026.02.14": "2026-02-14", "26-02-14": "2026-02-14",
+              "2026-\n01-\n23": "2026-01-23", "(2026-02-14)": "2026-02-14"}
+    rows = "".join(f'<li><a href="/nb/{i}.htm" title="某区2025年政府信息公开工作年度报告">…</a><span class="time">{shape}</span></li>'
+                   for i, shape in enumerate(shapes))
+    entries = [o for o in outputs_of(url, f"<ul>{rows}</ul>", synthetic_portal(url)) if isinstance(o, ListingEntry)]
+    assert [e.date for e in entries] == list(shapes.values())

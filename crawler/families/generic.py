@@ -36,6 +36,7 @@ _PAGE_URL = re.compile(
 )
 ROW_TAGS = ("li", "tr", "dd", "p")
 _GENERIC_LINK_TEXT = re.compile(r"^(查看|详情|详细|下载|点击查看|全文|阅读全文|查看详情|附件下载|more|\.{3}|)$", re.I)
+_SHORT_YEAR_DATE = re.compile(r"(?<![\d-])(\d{2})-(\d{2})-(\d{2})(?![\d-])")
 _ANY_DATE = re.compile(r"[\[【(（]?\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}日?[\]】)）]?")
 TRAIL_KEY = "nianbao_list_trail"  # meta: fingerprints of the list pages that led to this request
 
@@ -75,8 +76,9 @@ def row_date(anchor) -> str | None:
     if row is None:
         return iso_date(" ".join(anchor.xpath(".//text()").getall())) if anchor.attrib.get("title") else None
     anchor_texts = set(anchor.xpath(".//text()").getall()) if not anchor.attrib.get("title") else set()
-    outside = [t for t in row.xpath(".//text()[not(ancestor::script)]").getall() if t not in anchor_texts]
-    return iso_date(" ".join(outside))
+    outside = " ".join(t for t in row.xpath(".//text()[not(ancestor::script)]").getall() if t not in anchor_texts)
+    short = _SHORT_YEAR_DATE.search(outside)  # Shenzhen-style "21-01-29"
+    return iso_date(outside) or (iso_date(f"20{short.group(1)}-{short.group(2)}-{short.group(3)}") if short else None)
 
 
 def entry_from_anchor(anchor, page_url: str, **extra) -> ListingEntry | None:
