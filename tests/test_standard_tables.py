@@ -367,3 +367,13 @@ def test_page_with_xml_declaration_and_absurd_spans():
             "<tr><td>规章</td><td>1</td><td>0</td><td>3</td></tr></table></body></html>")
     assert extract_standard(page, None)["metrics"] == {
         "active.rules.issued": 1, "active.rules.repealed": 0, "active.rules.in_force": 3}
+
+
+def test_headers_cut_short_take_the_template_order():
+    page = ("<table><tr><td>信息内容</td><td>本年新</td><td>本年新</td><td>对外公开总数量</td></tr>"
+            "<tr><td>规章</td><td>1</td><td>2</td><td>9</td></tr></table>")
+    result = extract_standard(page, None)
+    assert result["metrics"] == {"active.rules.made": 1, "active.rules.published": 2, "active.rules.total": 9}
+    assert result["provenance"]["active.rules.published"]["snippet"] == "规章 | 本年新… | 2"
+    assert labels.truncations("本年新", labels.TABLE2_COLUMNS) == ("made", "published")
+    assert labels.truncations("本年", labels.TABLE2_COLUMNS) == ()

@@ -124,6 +124,8 @@ class _Reader:
 
     # --- labels -------------------------------------------------------------------------------
     def label(self, cell: Cell) -> None:
+        if self._completes_cut_header(cell):
+            return
         if self._known_label(cell):
             self.fragment = None
             return
@@ -136,6 +138,18 @@ class _Reader:
         if len(labels.squash(cell.text)) <= 6:
             self.fragment = cell
         self.unknown_label()
+
+    def _completes_cut_header(self, cell: Cell) -> bool:
+        """'本年新' then '制作数量' on the next line: one header, not a cut one and a stray."""
+        if self.table != 2 or not self.header_open or not self.header or isinstance(self.header[-1][0], str) \
+                or labels.match(cell.text, labels.TABLE2_COLUMNS, strict=True):
+            return False
+        _, text, pos, span = self.header[-1]
+        column = labels.match(text + cell.text, labels.TABLE2_COLUMNS)
+        if column is None:
+            return False
+        self.header[-1] = (column, text + cell.text, pos, span)
+        return True
 
     def _known_label(self, cell: Cell) -> bool:
         text = cell.text
@@ -203,6 +217,10 @@ class _Reader:
         column = labels.match(cell.text, labels.TABLE2_COLUMNS)
         if column:
             self.add_header(column, cell)
+            return True
+        cut = labels.truncations(cell.text, labels.TABLE2_COLUMNS) if self.header_open else ()
+        if cut:
+            self.add_header(cut, cell)  # resolved with the rest of the header, see _table2_columns
             return True
         return False
 
@@ -299,8 +317,18 @@ class _Reader:
         return columns
 
     def _table2_columns(self) -> list[Column]:
+        # A header cut short ("本年新 | 本年新" [weishan]) fits several columns: it takes the first,
+        # in template order, that no other header of the block has taken.
+        taken = {key for key, *_ in self.header if isinstance(key, str)}
+        header = []
+        for key, text, pos, span in self.header:
+            if not isinstance(key, str):
+                key = next((k for k in key if k not in taken), key[0])
+                taken.add(key)
+                text = f"{text}…"
+            header.append((key, text, pos, span))
         columns = []
-        for key, text, pos, _ in self.header:
+        for key, text, pos, _ in header:
             unit_match = _UNIT_IN_HEADER.search(compact(text))
             unit = (unit_match.group(1) or unit_match.group(2)) if unit_match else TABLE2_UNITS.get(key)
             if key == "amount" and "收费金额" in compact(text):

@@ -105,6 +105,18 @@ def match(text: str | None, vocabulary: Vocabulary, strict: bool = False) -> str
     return ranked[0][0]
 
 
+def truncations(text: str | None, vocabulary: Vocabulary) -> tuple[str, ...]:
+    """Keys a cut-off header could be ('本年新' → made, published), in vocabulary order."""
+    label = _label_core(text)
+    if len(label) < 3:
+        return ()
+    keys = []
+    for key, entries in vocabulary:
+        if any(_pattern(e)[1].startswith(label) and _pattern(e)[1] != label for e in entries) and key not in keys:
+            keys.append(key)
+    return tuple(keys) if len(keys) > 1 else ()
+
+
 # --- vocabularies ------------------------------------------------------------------------------
 # Table 二: row labels → entity, column labels → suffix; "caption"/"header" open a new block.
 TABLE2_ROWS: Vocabulary = (
