@@ -16,8 +16,14 @@ HEADLINE_METRICS = [
 ]
 
 
+def _whole(expression: str) -> str:
+    """Counts are stored as REAL (a few metrics are amounts); show 376, not 376.0, when whole."""
+    return (f"(select case when v = cast(v as integer) then cast(v as integer) else v end "
+            f"from (select {expression} as v))")
+
+
 def _metric_cell(column: str, key: str) -> str:
-    return f"(select m.value from metrics m where m.report_id = r.id and m.key = '{key}') as {column}"
+    return _whole(f"(select m.value from metrics m where m.report_id = r.id and m.key = '{key}')") + f" as {column}"
 
 
 REPORT_SUMMARY = f"""
@@ -36,7 +42,9 @@ from reports r
 METRIC_BY_YEAR_REGION = """
 select
   m.key, r.report_year, r.province, coalesce(r.city, r.province) as city,
-  count(*) as reports, sum(m.value) as total, min(m.unit) as unit
+  count(*) as reports,
+  case when sum(m.value) = cast(sum(m.value) as integer) then cast(sum(m.value) as integer) else sum(m.value) end as total,
+  min(m.unit) as unit
 from metrics m join reports r on r.id = m.report_id
 where r.report_year is not null
 group by m.key, r.report_year, r.province, coalesce(r.city, r.province)

@@ -277,3 +277,10 @@ def test_the_archive_is_the_only_database_served(datasette):
 def test_an_empty_archive_serves_every_page(tmp_path, path):
     store.open_db(tmp_path / "reports.db").close()
     assert get(build_datasette(tmp_path / "reports.db"), path).status_code == 200
+
+
+def test_metric_values_show_whole_numbers_with_their_unit(datasette):
+    page = get(datasette, "/reports/metrics?key=active.total&_sort=value").text
+    assert '<td class="col-value type-float">620 条</td>' in page
+    summary = rows(datasette, "/reports/report_summary", city="南京市", report_year="2020")
+    assert summary[0]["active_total"] == 620 and isinstance(summary[0]["active_total"], int)

@@ -68,6 +68,10 @@ def render_cell(row, value, column, table, database, datasette):
         return _link(datasette.urls.table(database, "checks") + f"?report_id={report_id}&passed=0", value)
     if column == "metric_count" and report_id and isinstance(value, int):
         return _link(datasette.urls.table(database, "metrics") + f"?report_id={report_id}", value)
+    if column == "value" and table == "metrics" and isinstance(value, (int, float)) and row["unit"]:
+        # metrics.value is REAL and its unit (条, 件, 万元 ...) sits in the unit column: show them together.
+        number = int(value) if float(value).is_integer() else value
+        return f"{number} {row['unit']}"
     if not isinstance(value, str):
         return None
     if column == "report_id" or (column == "id" and table == "report_summary"):
