@@ -85,6 +85,15 @@ def _decodes(body: bytes, codec: str) -> bool:
     return True
 
 
+def _mostly_utf8(body: bytes) -> bool:
+    """UTF-8 with the odd broken byte. GBK read as UTF-8 breaks on nearly every Chinese character,
+    while UTF-8 read as GB18030 often "succeeds" as mojibake, so this is checked first."""
+    text = body.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    non_ascii = sum(1 for char in text if ord(char) > 127)
+    return non_ascii > 0 and broken / non_ascii < 0.01
+
+
 def _error_ratio(body: bytes, codec: str) -> float:
     text = body.decode(codec, errors="replace")
     return text.count("\ufffd") / max(len(text), 1)
@@ -101,7 +110,7 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str:
         return trusted[0] if trusted else "utf-8"
     # Non-ASCII bytes that are valid UTF-8 are UTF-8 in practice, whatever the labels say: GBK text
     # almost never forms valid UTF-8, while UTF-8 text often "decodes" as GB18030 into mojibake.
-    if _decodes(body, "utf-8"):
+    if _decodes(body, "utf-8") or _mostly_utf8(body):
         return "utf-8"
     for codec in trusted:
         if _decodes(body, codec):

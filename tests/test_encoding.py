@@ -105,3 +105,18 @@ def test_declared_charsets_header_first_then_meta_unique():
     body = b'<html><head><meta charset="gbk"><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>'
     assert declared_charsets(body, "text/html; charset=UTF-8") == ["utf-8", "gb18030"]
     assert declared_charsets(body, None) == ["gb18030"]
+
+
+@pytest.mark.parametrize("header", ["text/html; charset=utf-8", None])
+def test_utf8_page_with_a_broken_byte_stays_utf8(header):
+    # UTF-8 Chinese often "decodes" as GB18030 without error (as mojibake): the odd bad byte must not tip it.
+    body = page('<meta charset="utf-8">', TITLE * 40).encode("utf-8")
+    broken = body[:301] + b"\xff" + body[301:]
+    assert detect_encoding(broken, header) == "utf-8"
+    assert detect_encoding(page("", TITLE * 40).encode("utf-8")[:500] + b"\xff", None) == "utf-8"
+
+
+def test_mostly_ascii_gbk_page_is_not_mistaken_for_broken_utf8():
+    markup = '<div class="nav"><a href="/index.html">home</a></div>' * 100
+    body = f'<html><head><meta charset="gbk"></head><body>{markup}<p>{TITLE}</p>{markup}</body></html>'.encode("gbk")
+    assert detect_encoding(body, "text/html; charset=utf-8") == "gb18030"
