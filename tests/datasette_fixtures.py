@@ -38,7 +38,7 @@ PORTALS = [
 #   numbers: active, new requests, carried over, handled (total), carried forward, review, litigation
 REPORTS = [
     ("gd-gz-gov", 2019, "广州市人民政府办公厅", (5231, 820, 31, 801, 50, 12, 5), {"review", "apply", "lawsuit"}),
-    ("gd-gz-gov", 2020, "广州市人民政府办公厅", (6012, 1015, 50, 1002, 63, 9, 4), {"review", "apply"}),
+    ("gd-gz-gov", 2020, "广州市人民政府办公厅", (6012, 1015, 50, 1002, 63, 9, 4), {"review", "apply", "plan"}),
     ("gd-gz-gov", 2021, "广州市人民政府办公厅", (6630, 1204, 63, 1230, 37, 0, 0), {"apply"}),
     ("gd-sz-jtj", 2020, "深圳市交通运输局", (1820, 233, 4, 230, 7, 3, 1), {"review", "lawsuit"}),
     ("gd-sz-jtj", 2021, "深圳市交通运输局", (2041, 301, 7, 296, 12, 2, 0), {"apply", "lawsuit"}),
@@ -69,6 +69,7 @@ def report_text(agency: str, year: int, numbers: tuple[int, ...], passages: set[
     lines = [
         f"{agency}{year}年政府信息公开工作年度报告",
         f"本报告根据《中华人民共和国政府信息公开条例》编制，统计期限自{year}年1月1日起至{year}年12月31日止。",
+        f"现将{year}年度政府信息公开工作情况报告如下。",
         "一、总体情况",
         f"{year}年，我单位深入贯彻落实党中央、国务院关于全面推进政务公开工作的决策部署，主动公开政府信息{active}条。",
     ]
@@ -93,6 +94,10 @@ def report_text(agency: str, year: int, numbers: tuple[int, ...], passages: set[
     lines += [
         "五、存在的主要问题及改进情况",
         "公开内容的规范性仍需加强，下一步将完善工作机制。",
+    ]
+    if "plan" in passages:
+        lines.append(f"计划于{year + 1}年度内完成政府信息公开平台改版。")
+    lines += [
         "六、其他需要报告的事项",
         "本年度未收取信息处理费。",
     ]

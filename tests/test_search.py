@@ -75,10 +75,14 @@ def test_sql_search_matches_substring_scan(demo_db, query):
     assert sql_search(demo_db, query) == expected
 
 
-def test_fixture_has_hits_and_misses_for_the_main_terms(demo_db):
+def test_fixture_has_hits_and_misses_for_the_queries(demo_db):
     total = len(reports_containing(demo_db, "年度报告"))
-    for term in ("复议", "依申请", "行政诉讼"):
-        assert 0 < len(reports_containing(demo_db, term)) < total, term
+    for term in QUERIES:
+        assert 0 < len(reports_containing(demo_db, term)) <= total, term
+    for term in ("复议", "依申请", "行政诉讼", "2021年度"):
+        assert len(reports_containing(demo_db, term)) < total, term
+    # "2021年度" is also in a 2020 report's plans, and not in "2021年政府信息公开…" titles.
+    assert len(reports_containing(demo_db, "2021年度")) == 5
 
 
 def test_text_only_in_an_attachment_is_searchable(demo_db):
@@ -150,7 +154,7 @@ def test_datasette_html_search_box_is_exact(demo_db):
     datasette = build_datasette(demo_db)
     page = get(datasette, "/reports/reports")
     assert 'name="_search"' in page.text  # the search box is offered on the reports table
-    for query in ("复议", "依申请", "行政诉讼"):
+    for query in ("复议", "依申请", "行政诉讼", "2021年度"):
         response = get(datasette, f"/reports/reports?_search={query}&_size=max")
         assert response.status_code == 200
         linked = set(re.findall(r'href="/reports/reports/([0-9a-f]{16})"', response.text))
