@@ -167,6 +167,18 @@ def test_word97_via_antiword_fallback_keeps_the_prose():
     assert "行政规范性文件\t3\t1\t12" in document.text  # antiword's |-tables become <table> rows
 
 
+def test_word97_without_libreoffice_uses_the_fast_tools(monkeypatch):
+    from pipelines.documents import doc
+    from pipelines.documents.extractors import run_extractor
+    from pipelines.documents.limits import DEFAULT_LIMITS
+
+    monkeypatch.setattr(doc, "available", lambda tool: False)
+    result = run_extractor("doc", (DOCUMENTS / "report_2021.doc").read_bytes(), DEFAULT_LIMITS)
+    assert result.status == "ok", result
+    assert "全年新收政府信息公开申请55件" in result.text
+    assert "（七）总计\t47\t6\t0\t1\t2\t1\t57" in result.text  # catdoc keeps this row, antiword does not
+
+
 @pytest.mark.skipif(not HAS_SOFFICE, reason="soffice not installed")
 def test_wps_suffix_is_read_like_a_word97_file(tmp_path):
     # Kingsoft WPS saves Word 97 compound files; this is the .doc fixture under a .wps name

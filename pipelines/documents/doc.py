@@ -1,10 +1,11 @@
-"""DOC (Word 97-2003) and WPS: LibreOffice headless when installed, else antiword, else catdoc.
+"""DOC (Word 97-2003), WPS and RTF: LibreOffice headless when installed, else antiword or catdoc.
 
-Measured on tests/fixtures/documents/report_2021.doc (see bench/bench_documents.py): antiword
-takes ~5 ms but drops most rows of table 三 (vertically merged cells), catdoc keeps the cells
-as tab-separated text but loses the table structure and some rows; `soffice --convert-to html`
-takes ~0.8 s and keeps every cell with its rowspan/colspan. Correct numbers matter more than
-speed here, so soffice comes first and the fast tools are the fallback.
+Measured on tests/fixtures/documents/report_2021.doc (bench/bench_documents.py, 2 busy cores):
+`soffice --convert-to html` takes 0.8-2 s and keeps all 26 count rows of tables 三/四 with
+their rowspan/colspan; antiword takes ~5 ms but keeps 0 of them (it drops rows of tables with
+vertically merged cells); catdoc takes ~3 ms and keeps 22 as tab-separated text without table
+structure. Correct numbers matter more than a second per attachment, so soffice comes first
+(Debian: libreoffice-writer-nogui; libreoffice-calc-nogui only for generating fixtures).
 """
 from __future__ import annotations
 
@@ -84,26 +85,41 @@ def via_catdoc(data: bytes, deadline: Deadline) -> Document:
     return document
 
 
+def _digits(document: Document) -> int:
+    return sum(ch.isdigit() for ch in document.text)
+
+
 def extract_word97(data: bytes, limits: Limits, deadline: Deadline, suffix: str = ".doc"):
+    """LibreOffice first; without it (or when it fails) both fast tools run (a few ms each) and
+    the one that kept more digits wins: antiword keeps simple tables as tables but drops rows of
+    vertically merged ones, catdoc keeps those rows as tab-separated text."""
     from pipelines.documents import Extracted
 
-    attempts = []
-    if available("soffice"):
-        attempts.append(("soffice", lambda: via_soffice(data, suffix, deadline)))
-    attempts.append(("antiword", lambda: via_antiword(data, deadline)))
-    attempts.append(("catdoc", lambda: via_catdoc(data, deadline)))
     failures: list[ExtractionProblem] = []
-    for name, attempt in attempts:
+    if available("soffice"):
         try:
-            document = attempt()
+            document = via_soffice(data, suffix, deadline)
+            if not document.empty:
+                return Extracted(filename="", html=document.html, text=document.text)
+        except ExtractionProblem as problem:
+            if problem.status == "timeout":
+                raise
+            failures.append(problem)
+    readings: list[tuple[str, Document]] = []
+    for name, tool in (("antiword", via_antiword), ("catdoc", via_catdoc)):
+        try:
+            document = tool(data, deadline)
         except ExtractionProblem as problem:
             if problem.status == "timeout":
                 raise
             failures.append(problem)
             continue
         if not document.empty:
-            return Extracted(filename="", html=document.html, text=document.text, pages=None,
-                             error=f"read with {name} after: " + "; ".join(f.message for f in failures) if failures else None)
+            readings.append((name, document))
+    if readings:
+        name, document = max(readings, key=lambda reading: _digits(reading[1]))
+        note = f"read with {name}" + (" after: " + "; ".join(f.message for f in failures) if failures else "")
+        return Extracted(filename="", html=document.html, text=document.text, error=note if failures else None)
     encrypted = [f for f in failures if f.status == "encrypted"]
-    chosen = encrypted[0] if encrypted else (failures[0] if failures else ExtractionProblem("empty", "no text"))
+    chosen = encrypted[0] if encrypted else (failures[0] if failures else ExtractionProblem("empty", "the document has no text"))
     raise ExtractionProblem(chosen.status, "; ".join(f.message for f in failures) or chosen.message)
