@@ -60,7 +60,18 @@ def normalize_text(s: str | None) -> str:
     """
     if not s:
         return ""
-    s = str(s).replace("\r\n", "\n").replace("\r", "\n")
+    s = str(s)
+    # Table readers normalise every cell, and cells repeat ("0", "件", labels): cache short strings.
+    return _normalize_short(s) if len(s) <= 256 else _normalize(s)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_short(s: str) -> str:
+    return _normalize(s)
+
+
+def _normalize(s: str) -> str:
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in s and ";" in s:
         s = htmllib.unescape(s)
     s = _CONTROL.sub("", _INVISIBLE.sub("", s))
@@ -152,7 +163,12 @@ def parse_cell(s: str | None) -> tuple[int | float | None, str | None]:
     """
     if s is None:
         return None, None
-    text = normalize_text(str(s))
+    return _parse_cell(str(s))
+
+
+@lru_cache(maxsize=65536)
+def _parse_cell(s: str) -> tuple[int | float | None, str | None]:
+    text = normalize_text(s)
     text = re.sub(r"\s+", "", text)
     if not text:
         return None, None

@@ -21,6 +21,7 @@ NEGATION = re.compile(r"未|没有|无|不存在|为零|为0(?!\d)|均为零|零
 # that names the year ("2021年，我局累计主动公开政府信息235条") is the year's total.
 CUMULATIVE = re.compile(r"以来|历年|至今|截至|截止|开通")
 YEAR_SCOPE = re.compile(r"(?:19|20)\d{2}年(?:度)?(?!以来)|全年|本年|年内")
+MAX_CLAUSE = 200
 COUNT = re.compile(NUMBER + r"(?:余)?(条|件|次|个|人|起|宗|元|万元)")
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.](?!\d))")
 # Row labels of the standard table 三 ("无正当理由大量反复申请", "逾期未按收费通知要求缴纳费用"):
@@ -234,8 +235,8 @@ def extract_prose(text: str) -> dict[str, Finding]:
     """Headline metrics stated in prose, first statement per key."""
     found: dict[str, Finding] = {}
     for clause in clauses(text):
-        if clause.heading:
-            continue
+        if clause.heading or len(clause.text) > MAX_CLAUSE:
+            continue  # a run-on "clause" of hundreds of characters is no statement (and costly to scan)
         for reader in (_active, _requests, _review_litigation, _complaints, _fees):
             reader(clause, found)
     return found
