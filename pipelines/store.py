@@ -112,22 +112,24 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
          "last_run_id": int, "last_status": str, "last_crawled": str, "reports_found": int},
         pk="id", if_not_exists=True,
     )
-    db["reports"].create(REPORT_COLUMNS, pk="id", if_not_exists=True)
+    # Foreign keys are declared (not enforced) so Datasette links each row to its report.
+    db["reports"].create(REPORT_COLUMNS, pk="id", foreign_keys=[("portal_id", "portals", "id")], if_not_exists=True)
     db["report_versions"].create(
         {"report_id": str, "version": int, "content_hash": str, "title": str, "text": str,
          "page_meta": str, "warc_file": str, "warc_offset": int, "warc_length": int,
          "fetched_at": str, "replaced_at": str},
-        pk=("report_id", "version"), if_not_exists=True,
+        pk=("report_id", "version"), foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
     )
-    db["attachments"].create(ATTACHMENT_COLUMNS, pk="id", if_not_exists=True)
+    db["attachments"].create(ATTACHMENT_COLUMNS, pk="id", foreign_keys=[("report_id", "reports", "id")],
+                             if_not_exists=True)
     db["metrics"].create(
         {"report_id": str, "key": str, "value": float, "unit": str, "section": str, "source": str,
          "snippet": str, "ocr": int},
-        pk=("report_id", "key"), if_not_exists=True,
+        pk=("report_id", "key"), foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
     )
     db["checks"].create(
         {"report_id": str, "rule": str, "expected": str, "found": str, "passed": int, "detail": str},
-        pk=("report_id", "rule"), if_not_exists=True,
+        pk=("report_id", "rule"), foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
     )
     db["crawl_runs"].create(
         {"id": int, "started": str, "finished": str, "status": str, "portals": int,
@@ -139,7 +141,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["fetch_errors"].create(
         {"id": int, "run_id": int, "portal_id": str, "url": str, "stage": str, "kind": str,
          "status": int, "message": str, "time": str},
-        pk="id", if_not_exists=True,
+        pk="id", foreign_keys=[("run_id", "crawl_runs", "id")], if_not_exists=True,
     )
     db["archive_records"].create(
         {"payload_digest": str, "url": str, "warc_file": str, "offset": int, "length": int, "recorded": str},
@@ -186,13 +188,6 @@ def known_listings(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str
 def get_report(db: sqlite_utils.Database, report_id: str) -> dict[str, Any] | None:
     rows = list(db.query("select * from reports where id = ?", [report_id]))
     return rows[0] if rows else None
-
-
-def _parse_quality(row: dict[str, Any] | None) -> tuple[int, int]:
-    """Higher is better: a successful parse beats a failed one, more metrics beat fewer."""
-    if not row:
-        return (-1, -1)
-    return (1 if row.get("parse_status") == "ok" else 0, row.get("metric_count") or 0)
 
 
 def save_report(db: sqlite_utils.Database, report: dict[str, Any], attachments: list[dict[str, Any]],
