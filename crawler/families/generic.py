@@ -34,7 +34,7 @@ _PAGE_URL = re.compile(
     r"[?&](page|pagenum|pageindex|pageno|page_no|cur_page|currpage|curpage|p|pn|start)=\d+",
     re.I,
 )
-ROW_TAGS = ("li", "tr", "dd", "p")
+_NEAREST_ROW = "ancestor::*[self::li or self::tr or self::dd or self::p][1]"
 _GENERIC_LINK_TEXT = re.compile(r"^(查看|详情|详细|下载|点击查看|全文|阅读全文|查看详情|附件下载|more|\.{3}|)$", re.I)
 _SHORT_YEAR_DATE = re.compile(r"(?<![\d-])(\d{2})-(\d{2})-(\d{2})(?![\d-])")
 _ANY_DATE = re.compile(r"[\[【(（]?\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}日?[\]】)）]?")
@@ -62,12 +62,9 @@ def anchor_title(anchor) -> str:
 
 
 def row_of(anchor):
-    """The list row around a link (li / tr / dd / p), or None."""
-    for tag in ROW_TAGS:
-        rows = anchor.xpath(f"ancestor::{tag}[1]")
-        if rows:
-            return rows[0]
-    return None
+    """The nearest list row around a link (li / tr / dd / p), or None."""
+    rows = anchor.xpath(_NEAREST_ROW)
+    return rows[0] if rows else None
 
 
 def row_date(anchor) -> str | None:
