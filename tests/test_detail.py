@@ -309,3 +309,25 @@ def test_navigation_links_named_like_labels_are_not_metadata():
 def test_pipe_separated_text_copy_ningguo():
     meta = meta_of("<p>组配分类 | 公开制度 主题导航 | 商贸、海关、旅游 发文日期 | 2021-10-08 15:47</p>")
     assert meta == {"category": "公开制度", "published": "2021-10-08"}
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_FRAGMENTS = st.sampled_from([
+    "<table>", "</table>", "<tr>", "<td>", "</td>", "<li>", "</li>", "<div class='TRS_Editor'>", "</div>", "<br>",
+    "索引号：", "发布日期", "：", "2021-01-27", "无", "<a href='./P1.pdf'>", "</a>", "<script>var att='<a href=\"x.doc\">'",
+    "</script>", "<meta name='PubDate' content='2021-13-45'>", "<!--", "-->", "<?xml version='1.0' encoding='gbk'?>",
+    "来源:", " ", "\u3000", "页面不存在", "<h1>", "</h1>", "年度报告", "&nbsp;", "<", ">", "\x00",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(_FRAGMENTS, max_size=40))
+def test_any_markup_gives_a_well_formed_result(parts):
+    page = read_detail_html("".join(parts), "http://x.gov.cn/a/t.html")
+    assert set(page) == {"title", "page_meta", "body_html", "attachments", "soft_404"}
+    assert all(isinstance(v, str) and v for v in page["page_meta"].values())
+    for key in ("published", "written"):
+        if key in page["page_meta"]:
+            assert iso_date(page["page_meta"][key]) == page["page_meta"][key]
+    assert all(a["url"].startswith("http://x.gov.cn/") for a in page["attachments"])

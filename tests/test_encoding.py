@@ -120,3 +120,15 @@ def test_mostly_ascii_gbk_page_is_not_mistaken_for_broken_utf8():
     markup = '<div class="nav"><a href="/index.html">home</a></div>' * 100
     body = f'<html><head><meta charset="gbk"></head><body>{markup}<p>{TITLE}</p>{markup}</body></html>'.encode("gbk")
     assert detect_encoding(body, "text/html; charset=utf-8") == "gb18030"
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.binary(max_size=3000), header=st.sampled_from([None, "text/html", "text/html; charset=utf-8",
+                                                               "text/html; charset=gbk", "text/html; charset=bogus"]))
+def test_any_bytes_get_a_usable_codec(body, header):
+    codec = detect_encoding(body, header)
+    codecs.lookup(codec)
+    body.decode(codec, errors="replace")
