@@ -119,12 +119,12 @@ class TrsFamily(Family):
 
     def parse_list(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
         yield from self.list_entries(response)
-        offset = portal.options.get("page_offset")
-        pager = read_pager(response.text, response.url, int(offset) if offset is not None else None)
         # Only a column's first page fans out (to its other pages and per-year sub-columns): later
         # pages repeat the same links, and their pager links can't tell an _1 site from an _2 one.
         if is_numbered_page(response.url):
             return
+        offset = portal.options.get("page_offset")
+        pager = read_pager(response.text, response.url, int(offset) if offset is not None else None)
         if pager is not None:
             for page in range(1, pager.total):
                 yield self.list_request(pager.url(response.url, page))
