@@ -1,7 +1,6 @@
 """Every bad attachment ends with a clear status and message; extract() never raises or hangs."""
 from __future__ import annotations
 
-import io
 import os
 import zipfile
 from pathlib import Path
@@ -84,6 +83,14 @@ def test_encrypted_office_package_in_ole2_container():
     directory = "EncryptedPackage".encode("utf-16-le") + b"\x00" * 96
     result = extract(header + directory + b"\x00" * 1024, "报告.docx")
     assert result.status == "encrypted" and "password-protected" in result.error
+
+
+def test_ofd_and_plain_zip_are_unsupported(tmp_path):
+    ofd = _docx_with("OFD.xml", b"<ofd:OFD/>", tmp_path)
+    assert extract(ofd, "report.ofd").status == "unsupported"
+    assert "OFD" in extract(ofd, "report.ofd").error
+    plain = _docx_with("readme.txt", b"hello", tmp_path)
+    assert extract(plain, "files.zip").error == "a zip archive that is neither DOCX nor XLSX"
 
 
 def test_docx_with_broken_xml(tmp_path):

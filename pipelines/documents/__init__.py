@@ -50,6 +50,8 @@ def _refusal(kind: str, filename: str) -> tuple[str, str]:
         return "corrupt", "corrupt Office file: the zip archive is damaged or truncated"
     if kind == "ooxml-encrypted":
         return "encrypted", "password-protected Office document (encrypted OOXML package)"
+    if kind == "ofd":
+        return "unsupported", "OFD document (GB/T 33190): not read; portals publish a PDF twin next to it"
     if kind == "zip":
         return "unsupported", "a zip archive that is neither DOCX nor XLSX"
     if kind.startswith("unrecognised-"):

@@ -25,6 +25,7 @@ PAGE_SEGMENTATION = "6"  # one uniform block: keeps table rows together once rul
 DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
                                   "]": "1", "】": "1", "工": "1",
                                   "S": "5", "s": "5", "Z": "2", "z": "2", "B": "8", "g": "9", "q": "9", "，": "", ",": ""})
+MAX_PIXELS = 60_000_000  # an A4 page at 300 DPI is 8.7 million
 NUMERIC_CELL = re.compile(r"^[0-9OoDlIi|\]】工SsZzBgq〇，,]{1,8}$")
 
 
@@ -49,7 +50,11 @@ def render_pdf_page(data: bytes, index: int, dpi: int):
 
     pdf = pypdfium2.PdfDocument(data)
     try:
-        bitmap = pdf[index].render(scale=dpi / 72, grayscale=True)
+        page = pdf[index]
+        width, height = page.get_size()  # points
+        # a poster-sized (or hostile) page must not become a gigapixel bitmap
+        scale = min(dpi / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+        bitmap = page.render(scale=scale, grayscale=True)
         return bitmap.to_pil().convert("L")
     finally:
         pdf.close()

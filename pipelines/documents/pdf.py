@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import io
-import re
 
 from pipelines.documents.limits import Deadline, ExtractionProblem, Limits
 from pipelines.documents.layout import body_lines, paragraphs

@@ -37,6 +37,8 @@ def _zip_kind(data: bytes) -> str | None:
         return "docx"
     if any(n.startswith("xl/") for n in names):
         return "xlsx"
+    if "OFD.xml" in names:  # GB/T 33190 fixed layout, published next to the PDF on some portals
+        return "ofd"
     return "zip"
 
 
