@@ -19,7 +19,8 @@ could be read.
 
 Precedence of numbers: tables before prose, the page before documents, and any text layer before
 OCR. A standard-table number on which the page and a document disagree keeps the page's value and
-adds a failed `sources_agree` check.
+adds a failed `sources_agree` check; a sentence contradicting the kept table figure adds a failed
+`prose_agrees.<key>` check.
 """
 from __future__ import annotations
 
@@ -182,18 +183,29 @@ def _merge(result: dict[str, Any], sources: list[Source]) -> None:
             if source.name not in used:
                 used.append(source.name)
     result["sources"] = used
+
+
+def _disagreements(result: dict[str, Any], sources: list[Source]) -> list[dict[str, Any]]:
+    """Failed checks for numbers the report states twice differently: a standard-table cell of the
+    page against the same cell in a document (sources_agree), and a sentence against the table
+    figure that was kept (prose_agrees.<key>). The kept number stays; the other is only reported."""
+    checks = []
     page = next((s for s in sources if s.name == "page"), None)
-    if page is None:
-        return
-    page_rows = _standard_rows(page)
+    page_rows = _standard_rows(page) if page is not None else {}
     for doc in sources:
         if doc is page:
             continue
         for key, row in _standard_rows(doc).items():
             if key in page_rows and page_rows[key]["value"] != row["value"]:
-                result["checks"].append({"rule": "sources_agree", "expected": page_rows[key]["value"],
-                                         "found": row["value"], "passed": False,
-                                         "detail": f"{key} in {doc.filename}"})
+                checks.append({"rule": "sources_agree", "expected": page_rows[key]["value"], "found": row["value"],
+                               "passed": False, "detail": f"{key} in {doc.filename}"})
+    for source in sources:
+        for key, row in source.prose.items():
+            kept = result["provenance"].get(key) or {}
+            if kept.get("source") == "table" and not source.ocr and result["metrics"][key] != row["value"]:
+                checks.append({"rule": f"prose_agrees.{key}", "expected": result["metrics"][key],
+                               "found": row["value"], "passed": False, "detail": row["snippet"]})
+    return checks
 
 
 def _primary(sources: list[Source]) -> Source | None:
@@ -286,6 +298,6 @@ def _parse(result, html, text, url, page_meta, portal, documents) -> None:
     standard_format = next((s.standard.get("format") for s in sources if s.standard.get("format")), None)
     result["format"] = identify.report_format(standard_format, any(s.legacy_table for s in sources),
                                               "\n".join(s.text for s in sources), result["report_year"])
-    result["checks"] = _run_checks(result["metrics"], result["format"], errors) + result["checks"]
+    result["checks"] = _run_checks(result["metrics"], result["format"], errors) + _disagreements(result, sources)
     if not result["metrics"]:
         errors.append("no metrics found")

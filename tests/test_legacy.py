@@ -186,3 +186,7 @@ def test_headings_state_no_figure_unless_they_carry_one():
     assert prose("五、政府信息公开收费及减免情况,政府信息公开申请行政复议、提起行政诉讼情况") == {}
     assert prose("(一)全年主动公开政府信息120条。") == {"active.total": 120}
     assert prose("三、依申请公开情况:全年收到政府信息公开申请6件。") == {"requests.new.total": 6}
+
+
+def test_table_four_headers_are_not_sentences():
+    assert prose("四、政府信息公开行政复议、行政诉讼情况\n行政复议\n行政诉讼\n结果维持\n尚未审结\n未经复议直接起诉\n复议后起诉") == {}

@@ -169,3 +169,28 @@ def test_url_line_is_used_and_dropped():
     result = parse_report(text="URL: http://example.gov.cn/a.html\n" + seed_text("002_899d6ab70974a60b.txt"))
     assert result["url"] == "http://example.gov.cn/a.html"
     assert result["title"] == "市科学技术局2018年度政府信息公开工作年度报告"
+
+
+def test_statistics_table_attached_as_spreadsheet(tmp_path):
+    openpyxl = __import__("pytest").importorskip("openpyxl")
+    from pipelines.documents import extract_file
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2016年度政府信息公开工作情况统计表"])
+    sheet.append(["统 计 指 标", "单位", "统计数"])
+    for row in (("一、主动公开情况", "—", None), ("（一）主动公开政府信息数", "条", 88), ("2.政府网站公开政府信息数", "条", 80),
+                ("三、依申请公开情况", "—", None), ("（一）收到申请数", "件", 2), ("四、行政复议数量", "件", None)):
+        sheet.append(list(row))
+    book.save(tmp_path / "统计表.xlsx")
+    page = "2016年度某局政府信息公开工作年度报告\n一、概述\n2016年，我局主动公开政府信息88条，详见附表。\n三、依申请公开情况\n全年未收到申请。"
+    result = parse_report(text=page, documents=[extract_file(tmp_path / "统计表.xlsx")])
+    assert result["metrics"] == {"active.total": 88, "active.website": 80, "requests.new.total": 2}
+    assert {key: info["source"] for key, info in result["provenance"].items()} == {
+        "active.total": "table", "active.website": "table", "requests.new.total": "table"}
+    assert result["format"] == "legacy"
+    assert result["sources"] == ["document:统计表.xlsx"]
+    # The page's sentence says no request came in; the table says 2: the table's figure is kept.
+    assert [c for c in result["checks"] if not c["passed"]] == [
+        {"rule": "prose_agrees.requests.new.total", "expected": 2, "found": 0, "passed": False,
+         "detail": "全年未收到申请。"}]

@@ -27,7 +27,8 @@ HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二
 # Row labels of the standard table 三 ("无正当理由大量反复申请", "逾期未按收费通知要求缴纳费用"):
 # when such a table is linearised into the text they are not sentences about the year.
 TEMPLATE_LABEL = re.compile(r"无正当理由|逾期|不再处理|信访举报投诉类|重复申请|公开出版物|重新出具|本机关不掌握|"
-                            r"没有现成信息|补正后|属于国家秘密|三安全一稳定|行政查询事项|本年新收|上年结转|结转下年度")
+                            r"没有现成信息|补正后|属于国家秘密|三安全一稳定|行政查询事项|本年新收|上年结转|结转下年度|"
+                            r"未经复议|复议后起诉|结果维持|结果纠正|尚未审结")
 CHANNELS = (("网站", "active.website"), ("门户网", "active.website"), ("微信", "active.wechat"),
             ("公众号", "active.wechat"), ("微博", "active.weibo"), ("公报", "active.gazette"))
 
