@@ -142,6 +142,22 @@ def test_pdf_reading_order_and_page_furniture(extracted):
     assert "<p>全年新收政府信息公开申请55件，上年结转4件，已全部按法定时限答复57件，结转下年度继续办理2件。" in result.html
 
 
+def test_pdf_table_without_rulings_keeps_one_row_per_line(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import SimpleDocTemplate, Table
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    rows = [["一、本年新收政府信息公开申请数量", "46", "5", "0", "1", "2", "1", "55"],
+            ["二、上年结转政府信息公开申请数量", "3", "1", "0", "0", "0", "0", "4"],
+            ["（七）总计", "47", "6", "0", "1", "2", "1", "57"]]
+    path = tmp_path / "borderless.pdf"
+    SimpleDocTemplate(str(path)).build([Table(rows, colWidths=[250] + [35] * 7,
+                                              style=[("FONTNAME", (0, 0), (-1, -1), "STSong-Light")])])
+    text = extract_file(path).text
+    assert text.splitlines() == [" ".join(row) for row in rows]
+
+
 def test_pdf_table_split_over_pages_is_emitted_in_both_parts(extracted):
     # table 二 starts on page 1 and ends on page 2 in the generated PDF
     grids = table_grids(extracted["report_2021.pdf"].html)

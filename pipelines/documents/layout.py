@@ -15,6 +15,8 @@ FURNITURE = [
     re.compile(r"^P\.\s*\d+$"),
 ]
 MARGIN_SHARE = 0.10  # furniture sits in the top or bottom tenth of the page
+# a line ending in two or more separate numbers is a row of a table drawn without rulings
+NUMBER_ROW = re.compile(r"(?:^|\s)[-+]?\d+(?:\.\d+)?(?:\s+[-+]?\d+(?:\.\d+)?)+\s*$")
 HEADING = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[.、．])")
 
 
@@ -34,7 +36,8 @@ def body_lines(lines: list[dict], page_height: float) -> list[dict]:
 
 def paragraphs(lines: list[dict], right_edge: float, unit: float = 1.0) -> list[tuple[float, str]]:
     """Join wrapped lines into paragraphs: a new one starts at a heading, at an indented line, or
-    after a line that stops short of the right edge (a full line ending in 。 is often mid-paragraph).
+    after a line that stops short of the right edge (a full line ending in 。 is often mid-paragraph);
+    rows of a table without rulings (lines ending in numbers) stay one per line.
     Coordinates are PDF points; `unit` is the size of a point in the caller's coordinates."""
     out: list[tuple[float, str]] = []
     left = min((line["x0"] for line in lines), default=0)
@@ -44,6 +47,8 @@ def paragraphs(lines: list[dict], right_edge: float, unit: float = 1.0) -> list[
         starts_new = (
             previous is None
             or HEADING.match(text)
+            or NUMBER_ROW.search(text)
+            or NUMBER_ROW.search(previous["text"])
             or line["x0"] > left + 12 * unit
             or previous["x1"] < right_edge - 30 * unit
         )
