@@ -228,8 +228,16 @@ DEFAULT_UNITS = {"requests.new.total": "件", "review.total": "件", "litigation
 def _keep(found: dict[str, Finding], key: str, count: tuple, clause: Clause) -> None:
     if key not in found:
         value, unit = count
-        found[key] = Finding(key, value, unit or DEFAULT_UNITS.get(key), clause.section or None,
-                             clause.sentence[:200])
+        found[key] = Finding(key, value, unit or DEFAULT_UNITS.get(key), clause.section or None, _snippet(clause))
+
+
+def _snippet(clause: Clause, width: int = 120) -> str:
+    """The sentence, or for a long one the stretch around the clause the figure came from."""
+    sentence = clause.sentence
+    if len(sentence) <= width:
+        return sentence
+    start = max(0, sentence.find(clause.text) - 30)
+    return ("…" if start else "") + sentence[start:start + width] + ("…" if start + width < len(sentence) else "")
 
 
 def extract_prose(text: str) -> dict[str, Finding]:
