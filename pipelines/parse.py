@@ -24,6 +24,7 @@ adds a failed `sources_agree` check; a sentence contradicting the kept table fig
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,11 +179,22 @@ def _merge(result: dict[str, Any], sources: list[Source]) -> None:
         for key, row in rows.items():
             if key in metrics:
                 continue
+            if not _plausible(row["value"]):
+                result["errors"].append(f"{key}: implausible value {str(row['value'])[:40]} in {source.name} ignored")
+                continue
             metrics[key] = row["value"]
             provenance[key] = {k: row[k] for k in ("unit", "section", "source", "snippet", "ocr")}
             if source.name not in used:
                 used.append(source.name)
     result["sources"] = used
+
+
+def _plausible(value) -> bool:
+    """A count or amount a report can state: finite and below a trillion (SQLite stores it too)."""
+    try:
+        return math.isfinite(value) and abs(value) < 1e12
+    except (TypeError, OverflowError):
+        return False
 
 
 def _disagreements(result: dict[str, Any], sources: list[Source]) -> list[dict[str, Any]]:

@@ -46,7 +46,8 @@ def assert_well_formed(result: dict) -> None:
     assert KEYS <= set(result)
     assert result["format"] in FORMATS
     assert isinstance(result["errors"], list) and all(isinstance(e, str) for e in result["errors"])
-    assert all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in result["metrics"].values())
+    assert all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e12
+               for v in result["metrics"].values())
     assert set(result["provenance"]) == set(result["metrics"])
     json.dumps(result, ensure_ascii=False)  # the CLI must be able to print it
     # parse_report catches everything; an internal crash would still be a bug, so none is allowed.
@@ -92,6 +93,14 @@ def test_random_documents_and_page_meta(docs, meta):
     documents = [Extracted(filename=f"d{i}.pdf", text=text, status=status, method=method,
                            error=None if status == "ok" else status) for i, (text, status, method) in enumerate(docs)]
     assert_well_formed(parse_report(text="详见附件", page_meta=meta, documents=documents))
+
+
+def test_implausible_numbers_are_dropped_with_an_error():
+    text = "统计指标\n单位\n统计数\n一、主动公开情况\n—\n\n（一）主动公开政府信息数\n条\n" + "9" * 400 + \
+           "\n四、行政复议数量\n件\n2\n"
+    result = parse_report(text=text)
+    assert result["metrics"] == {"review.total": 2}
+    assert any("active.total: implausible value" in e for e in result["errors"])
 
 
 def test_nothing_readable_is_fatal():

@@ -68,3 +68,23 @@ def test_seed_sources_and_agency_source(parsed):
     assert parsed["004_7b3af533a8c4464a.txt"]["agency_source"] == "title"
     assert parsed["003_892ffea44dfa64a3.txt"]["provenance"]["staff.total"]["source"] == "table"
     assert parsed["000_bec88f49f69761ae.txt"]["provenance"]["active.total"]["source"] == "prose"
+
+
+@pytest.mark.skipif(not GOLD, reason="seeds folder not found beside the repo")
+def test_parsed_seeds_store_in_the_archive(parsed, tmp_path):
+    from pipelines import store
+
+    db = store.open_db(tmp_path / "reports.db")
+    for name, result in parsed.items():
+        report = {"id": store.stable_id(name), "url": f"file:{name}", "title": result["title"],
+                  "content_hash": store.content_hash(name)}
+        assert store.save_report(db, report, [], result) == "new"
+    rows = {r["id"]: r for r in db.query("select * from reports")}
+    seed_003 = rows[store.stable_id("003_892ffea44dfa64a3.txt")]
+    assert seed_003["agency"] == "青岛市科学技术局" and seed_003["report_year"] == 2017
+    assert seed_003["format"] == "legacy" and seed_003["failed_checks"] == 1 and seed_003["parse_status"] == "ok"
+    stored = {(r["key"], r["value"], r["source"]) for r in db.query(
+        "select key, value, source from metrics where report_id = ?", [seed_003["id"]])}
+    assert ("staff.total", 2, "table") in stored and len(stored) == len(parsed["003_892ffea44dfa64a3.txt"]["metrics"])
+    failed = list(db.query("select rule, expected, found from checks where passed = 0"))
+    assert failed == [{"rule": "R9.requests.answer", "expected": "6", "found": "3"}]
