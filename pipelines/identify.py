@@ -20,25 +20,33 @@ GENERIC_PUBLISHERS = {"本网", "本站", "网站", "无", "门户网站", "政�
 
 _META_LABELS = {
     "index_no": r"信息索取号|索取号|索引号",
-    "published": r"发布时间|发布日期|发文日期|公开日期|发布于",
+    "published": r"发布时间|发布日期|发文日期|公开日期|发布于|日期|时间",
     "written": r"生成日期|成文日期|形成日期",
     "doc_no": r"发布文号|文件编号|发文字号|文号",
     "publisher": r"发布机构|发文机关|发文单位|发布单位",
 }
-_META_LINE = re.compile(r"(?:^|[\s•·|●◆])(" + "|".join(_META_LABELS.values()) + r")\s*[:：]?\s*")
+_ANY_LABEL = "|".join(_META_LABELS.values())
+# "label: value" anywhere in a line (normalisation may have closed the space before a label:
+# "来源:区人民政府办公室时间:2017-01-12"), or a label without colon opening the line ("文号 宿政办函…").
+_LABEL_WITH_COLON = re.compile(rf"({_ANY_LABEL}|信息来源|来源|字体|信息类别|公开方式|公开时限|公开范围|责任部门|主题分类|有效性)\s*:\s*")
+_LABEL_AT_START = re.compile(rf"^[\s•·|●◆]*({_ANY_LABEL})\s+(?=\S)")
+
+
+def _label_spans(line: str) -> list[tuple[str, int, int]]:
+    """(label, value start, value end) for each label of a line, the value running to the next label."""
+    matches = list(_LABEL_WITH_COLON.finditer(line)) or list(_LABEL_AT_START.finditer(line))
+    return [(m.group(1), m.end(), matches[i + 1].start() if i + 1 < len(matches) else len(line))
+            for i, m in enumerate(matches)]
 
 
 def text_meta(text: str) -> dict[str, str]:
     """Metadata printed as 'label: value' lines in copied text (发布时间:…, 信息索取号:…)."""
     found: dict[str, str] = {}
     for line in text.split("\n")[:80]:
-        for match in _META_LINE.finditer(line):
-            label = match.group(1)
-            key = next(k for k, alternatives in _META_LABELS.items() if re.fullmatch(alternatives, label))
-            value = line[match.end():]
-            value = _META_LINE.split(value)[0] if _META_LINE.search(value) else value
-            value = re.split(r"\s{2,}|\t|来源[:：]|字体[:：]", value)[0].strip(" |•·")
-            if not value or value in ("无", "-", "/") or key in found:
+        for label, start, end in _label_spans(line):
+            key = next((k for k, alternatives in _META_LABELS.items() if re.fullmatch(alternatives, label)), None)
+            value = re.split(r"\s{2,}|\t", line[start:end])[0].strip(" |•·")
+            if key is None or not value or value in ("无", "-", "/") or key in found:
                 continue
             if key in ("published", "written"):
                 value = parse_date(value)
@@ -47,6 +55,8 @@ def text_meta(text: str) -> dict[str, str]:
             if key == "index_no" and not re.search(r"\d", value):
                 continue
             if key == "doc_no" and not re.search(r"号|〔|\[|\d", value):
+                continue
+            if key == "publisher" and value in GENERIC_PUBLISHERS:
                 continue
             found[key] = value
     return found

@@ -244,7 +244,7 @@ def _identify(result, sources, primary, url, page_meta, portal) -> None:
         filter(None, (identify.year_in_body(t) for t in texts)), None)
     place = identify.place_prefix(portal) or _place_in_body(primary.text, errors)
     for text in texts:
-        agency, agency_source = identify.identify_agency(title, text, page_meta, portal, place)
+        agency, agency_source = identify.identify_agency(title, text, {**meta, **{k: v for k, v in page_meta.items() if v}}, portal, place)
         if agency_source not in (None, "registry", "title") or text is texts[-1]:
             break
     result["agency"], result["agency_source"] = agency, agency_source

@@ -113,6 +113,14 @@ def test_text_meta_from_copied_page():
     assert meta["publisher"] == "泰州市政府办"
 
 
+def test_text_meta_bare_date_and_source_labels():
+    meta = identify.text_meta(normalize_text("福州市晋安区2016年政府信息公开工作年度报告\n来源:区人民政府办公室 时间:2017-01-12 10:01"))
+    assert meta == {"published": "2017-01-12"}  # 来源 is too often "本网" or a data source to name the agency
+    assert identify.text_meta("日期:2021-01-29") == {"published": "2021-01-29"}
+    assert identify.text_meta("发布时间:2018-03-01 08:28:00 来源:本网字体: [ ]") == {"published": "2018-03-01"}
+    assert identify.text_meta("会议时间:上午九点") == {}
+
+
 def test_region_from_registry_row_first():
     errors: list[str] = []
     fields = identify.region_fields({"province": "江西省", "city": "九江市", "county": None, "region_code": "360400"},
