@@ -233,7 +233,7 @@ def test_scanned_pdf_is_read_by_ocr_with_table_rows(scanned):
 def test_image_attachment_goes_to_ocr():
     from pipelines.documents.ocr import render_pdf_page
 
-    page = render_pdf_page((DOCUMENTS / "report_2021_scanned.pdf").read_bytes(), 1, 300)
+    page, _scale = render_pdf_page((DOCUMENTS / "report_2021_scanned.pdf").read_bytes(), 1, 300)
     table_four = page.crop((100, 2700, page.width - 100, 3300))  # heading and table 四 of page 2
     buffer = io.BytesIO()
     table_four.save(buffer, format="PNG")
@@ -243,6 +243,47 @@ def test_image_attachment_goes_to_ocr():
     grid = table_grids(result.html)[0]
     assert grid[-1] == ["2", "1", "0", "1", "4", "1", "0", "1", "0", "2", "1", "0", "0", "0", "1"]
     assert grid[0][0] == "行政复议" and grid[0][-1] == "行政诉讼"
+
+
+def test_text_layer_without_unicode_map_counts_as_no_text():
+    from types import SimpleNamespace
+
+    from pipelines.documents.pdf import text_layer_state
+
+    def page(texts):
+        return SimpleNamespace(chars=[{"text": t} for t in texts])
+
+    assert text_layer_state(page("宜昌市生态环境局年度报告")) == "usable"
+    assert text_layer_state(page(["(cid:1234)"] * 20 + list("年度"))) == "undecodable"
+    assert text_layer_state(page(["\ue01a"] * 10)) == "undecodable"
+    assert text_layer_state(page("页")) == "none"
+
+
+def test_table_pasted_as_a_picture_into_a_text_pdf(tmp_path):
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate
+
+    from pipelines.documents.ocr import render_pdf_page
+
+    page, _scale = render_pdf_page((DOCUMENTS / "report_2021_scanned.pdf").read_bytes(), 1, 300)
+    picture = tmp_path / "table4.png"
+    page.crop((150, 2860, page.width - 150, 3215)).save(picture)  # table 四 of page 2, rulings included
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=18)
+    width = (page.width - 300) * 72 / 300
+    path = tmp_path / "mixed.pdf"
+    SimpleDocTemplate(str(path)).build([
+        Paragraph("四、政府信息公开行政复议、行政诉讼情况", style),
+        Image(str(picture), width=width, height=355 * 72 / 300),
+        Paragraph("五、存在的主要问题及改进情况", style)])
+    result = extract_file(path)
+    assert result.status == "ok" and result.method == "ocr" and result.confidence is not None
+    lines = result.text.splitlines()
+    assert lines[0] == "四、政府信息公开行政复议、行政诉讼情况" and lines[-1] == "五、存在的主要问题及改进情况"
+    assert lines[1].startswith("[OCR page 1 picture 1")
+    assert "2\t1\t0\t1\t4\t1\t0\t1\t0\t2\t1\t0\t0\t0\t1" in lines
 
 
 # --- the same metrics through the parser -------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class Word:
 
 # --- rendering ---------------------------------------------------------------------------------------
 def render_pdf_page(data: bytes, index: int, dpi: int):
+    """(grayscale image, pixels per point) of one PDF page."""
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(data)
@@ -55,7 +56,7 @@ def render_pdf_page(data: bytes, index: int, dpi: int):
         # a poster-sized (or hostile) page must not become a gigapixel bitmap
         scale = min(dpi / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
         bitmap = page.render(scale=scale, grayscale=True)
-        return bitmap.to_pil().convert("L")
+        return bitmap.to_pil().convert("L"), scale
     finally:
         pdf.close()
 
@@ -326,9 +327,17 @@ def _choose_number(readings: list[str]) -> str | None:
 
 
 def ocr_image(image, document: Document, deadline: Deadline, page_label: str, dpi: int) -> float | None:
-    """OCR one page image into document (marked as OCR); returns the mean word confidence.
+    """OCR one page image into document (marked as OCR); returns the mean word confidence."""
+    items, confidence = ocr_items(image, deadline, page_label, dpi)
+    document.write_items(items)
+    return confidence
 
-    Two Tesseract calls per page with tables: the whole page (prose, and numbers in their row
+
+def ocr_items(image, deadline: Deadline, page_label: str, dpi: int,
+              whole_page: bool = True) -> tuple[list[tuple[float, str, object]], float | None]:
+    """OCR one image into (top in pixels, kind, content) items; returns them and the mean word confidence.
+
+    Two Tesseract calls per image with tables: the whole image (prose, and numbers in their row
     context) and every table cell cut out and stacked into a strip (labels)."""
     from PIL import Image
 
@@ -371,10 +380,10 @@ def ocr_image(image, document: Document, deadline: Deadline, page_label: str, dp
         for cell, box in numbers:
             if not cell.text and digit_height and lone_one(ink, box, digit_height):
                 cell.text = "1"
-        items.append((ys[0], "table", cells))
+        items.append((ys[0], "ocr-table", cells))
 
     confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
-    document.marker(f"OCR {page_label} confidence {confidence}", f"[OCR {page_label}, confidence {confidence}]")
+    items.append((-1, "marker", (f"OCR {page_label} confidence {confidence}", f"[OCR {page_label}, confidence {confidence}]")))
     grouped: dict[tuple[int, int, int], list[Word]] = {}
     for number, word in enumerate(words):
         if number not in used:
@@ -382,15 +391,12 @@ def ocr_image(image, document: Document, deadline: Deadline, page_label: str, dp
     lines = [{"text": tidy_cjk_spacing(join_cjk([w.text for w in sorted(ws, key=lambda w: w.left)])),
               "x0": min(w.left for w in ws), "x1": max(w.right for w in ws),
               "top": min(w.top for w in ws), "bottom": max(w.bottom for w in ws)} for ws in grouped.values()]
-    lines = body_lines(sorted(lines, key=lambda line: line["top"]), gray.shape[0])
+    lines = sorted(lines, key=lambda line: line["top"])
+    if whole_page:  # page numbers sit in a page's margins, not in a picture's
+        lines = body_lines(lines, gray.shape[0])
     right_edge = max((line["x1"] for line in lines), default=gray.shape[1])
     items.extend((top, "p", text) for top, text in paragraphs(lines, right_edge, unit=dpi / 72))
-    for _top, kind, content in sorted(items, key=lambda item: item[0]):
-        if kind == "p":
-            document.paragraph(content)
-        else:
-            document.table(content, attrs=' data-ocr="true"')
-    return confidence
+    return items, confidence
 
 
 def extract_image(data: bytes, limits, deadline: Deadline):

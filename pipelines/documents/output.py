@@ -80,6 +80,17 @@ class Document:
         self.html_parts.append(f"<table{attrs}>" + "".join(html_rows) + "</table>")
         self.text_parts.append("\n".join(text_rows))
 
+    def write_items(self, items: list[tuple[float, str, object]]) -> None:
+        """Emit (top, kind, content) items of one page in reading order. kind: "p" (text),
+        "table" / "ocr-table" (cells), "marker" ((html comment, text line))."""
+        for _top, kind, content in sorted(items, key=lambda item: item[0]):
+            if kind == "p":
+                self.paragraph(content)
+            elif kind == "marker":
+                self.marker(*content)
+            else:
+                self.table(content, attrs=' data-ocr="true"' if kind == "ocr-table" else "")
+
     @property
     def html(self) -> str:
         return "<html><body>\n" + "\n".join(self.html_parts) + "\n</body></html>"

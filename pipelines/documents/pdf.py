@@ -15,6 +15,9 @@ from pipelines.documents.layout import body_lines, paragraphs
 from pipelines.documents.output import Document, TableCell, join_cjk, tidy_cjk_spacing
 
 TEXT_LAYER_MIN_CHARS = 5
+UNDECODABLE_SHARE = 0.3  # of a page's chars
+PICTURE_SHARE = 0.04  # of the page area, and PICTURE_WIDTH of its width: a pasted table is wide,
+PICTURE_WIDTH = 0.4  # a seal or a logo is small and square
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -87,7 +90,8 @@ def table_cells(table, chars: list[dict]) -> list[TableCell]:
     return placed
 
 
-def read_text_page(page, document: Document) -> None:
+def read_text_page(page) -> list[tuple[float, str, object]]:
+    """Paragraphs and ruled tables of a page with a text layer, as (top, kind, content) items."""
     found = page.find_tables()
     boxes = [t.bbox for t in found]
 
@@ -102,15 +106,34 @@ def read_text_page(page, document: Document) -> None:
         inside = [c for c in page.chars if table.bbox[0] <= (c["x0"] + c["x1"]) / 2 <= table.bbox[2]
                   and table.bbox[1] <= (c["top"] + c["bottom"]) / 2 <= table.bbox[3]]
         items.append((table.bbox[1], "table", table_cells(table, inside)))
-    for _top, kind, content in sorted(items, key=lambda item: item[0]):
-        if kind == "p":
-            document.paragraph(content)
-        else:
-            document.table(content)
+    return items
 
 
-def has_text_layer(page) -> bool:
-    return len(page.chars) >= TEXT_LAYER_MIN_CHARS
+def text_layer_state(page) -> str:
+    """"usable", "none", or "undecodable": fonts without a Unicode map give "(cid:123)" or
+    private-use characters, which only OCR can read."""
+    chars = page.chars
+    if len(chars) < TEXT_LAYER_MIN_CHARS:
+        return "none"
+    bad = sum(1 for c in chars if c["text"].startswith("(cid:") or c["text"] == "\ufffd"
+              or "\ue000" <= c["text"][:1] <= "\uf8ff")
+    return "undecodable" if bad > len(chars) * UNDECODABLE_SHARE else "usable"
+
+
+def picture_regions(page) -> list[tuple[float, float, float, float]]:
+    """Large images on a page with a text layer (a table pasted as a picture), with no text
+    over them (a scan with an invisible OCR layer is already text)."""
+    regions = []
+    page_area = float(page.width) * float(page.height)
+    for image in page.images:
+        x0, top, x1, bottom = (max(0.0, image["x0"]), max(0.0, image["top"]),
+                               min(float(page.width), image["x1"]), min(float(page.height), image["bottom"]))
+        if (x1 - x0) * (bottom - top) < page_area * PICTURE_SHARE or x1 - x0 < float(page.width) * PICTURE_WIDTH:
+            continue
+        covered = sum(1 for c in page.chars if x0 <= c["x0"] <= x1 and top <= c["top"] <= bottom)
+        if covered < TEXT_LAYER_MIN_CHARS:
+            regions.append((x0, top, x1, bottom))
+    return regions
 
 
 # --- the document ---------------------------------------------------------------------------------------
@@ -157,9 +180,9 @@ def extract_pdf(data: bytes, limits: Limits, deadline: Deadline):
         for number, page in enumerate(pdf.pages[: limits.max_pages], start=1):
             deadline.check(f"reading page {number} of {total}")
             try:
-                text_layer = has_text_layer(page)
-                if text_layer:
-                    read_text_page(page, document)
+                state = text_layer_state(page)
+                items = read_text_page(page) if state == "usable" else []
+                pictures = picture_regions(page) if state == "usable" else []
             except ExtractionProblem:
                 raise
             except Exception as exc:
@@ -167,18 +190,23 @@ def extract_pdf(data: bytes, limits: Limits, deadline: Deadline):
                     raise _problem(exc) from None
                 notes.append(f"page {number} unreadable ({type(exc).__name__}: {exc}); later pages skipped")
                 break
-            if text_layer:
-                continue
-            if not page.images:
-                continue  # a blank page
-            if ocr_pages >= limits.max_ocr_pages:
-                notes.append(f"OCR page cap: image pages after {limits.max_ocr_pages} not read")
-                break
-            image = ocr.render_pdf_page(data, number - 1, limits.ocr_dpi)
-            confidence = ocr.ocr_image(image, document, deadline, page_label=f"page {number}", dpi=limits.ocr_dpi)
-            ocr_pages += 1
-            if confidence is not None:
-                confidences.append(confidence)
+            whole_page = state == "undecodable" or (state == "none" and page.images)
+            if (whole_page or pictures) and ocr_pages >= limits.max_ocr_pages:
+                notes.append(f"OCR page cap: images after page {number - 1} not read ({limits.max_ocr_pages} pages OCR'd)")
+                whole_page, pictures = False, []
+            if whole_page or pictures:
+                image, scale = ocr.render_pdf_page(data, number - 1, limits.ocr_dpi)
+                regions = [(0.0, 0.0, image.width / scale, image.height / scale)] if whole_page else pictures
+                for index, (x0, top, x1, bottom) in enumerate(regions, start=1):
+                    crop = image if whole_page else image.crop((int(x0 * scale), int(top * scale),
+                                                                 int(x1 * scale), int(bottom * scale)))
+                    label = f"page {number}" if whole_page else f"page {number} picture {index}"
+                    found, confidence = ocr.ocr_items(crop, deadline, label, round(scale * 72), whole_page)
+                    items.extend((top + position / scale, kind, content) for position, kind, content in found)
+                    if confidence is not None:
+                        confidences.append(confidence)
+                ocr_pages += 1
+            document.write_items(items)
     finally:
         pdf.close()
     method = "ocr" if ocr_pages else "text"
