@@ -205,6 +205,41 @@ def test_wps_suffix_is_read_like_a_word97_file(tmp_path):
     assert labelled_rows(result.html) == labelled_rows(source_html())
 
 
+def _word_web_page() -> str:
+    """The source report as Word's "save as web page" writes it: Office namespaces, GB2312."""
+    return source_html().replace('<html lang="zh-CN">', '<html xmlns:o="urn:schemas-microsoft-com:office:office" '
+                                 'xmlns:w="urn:schemas-microsoft-com:office:word">').replace(
+        '<meta charset="utf-8">', '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">')
+
+
+def test_word_web_page_served_as_doc():
+    result = extract(_word_web_page().encode("gb18030"), "P020220120.doc", "application/msword")
+    assert result.status == "ok", result.error
+    assert labelled_rows(result.html) == labelled_rows(source_html())
+
+
+def test_mhtml_served_as_doc():
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    message = MIMEMultipart("related")
+    message.attach(MIMEText(_word_web_page(), "html", "utf-8"))  # base64 body, as Word writes it
+    result = extract(message.as_bytes(), "report.doc")
+    assert result.status == "ok", result.error
+    assert labelled_rows(result.html) == labelled_rows(source_html())
+
+
+@pytest.mark.skipif(not HAS_SOFFICE, reason="soffice not installed")
+def test_word_2003_xml_served_as_doc(tmp_path):
+    from tests.fixtures.documents.make_fixtures import soffice_convert
+
+    target = tmp_path / "report.xml"
+    soffice_convert(DOCUMENTS / "report_2021.docx", target, "xml:MS Word 2003 XML")
+    result = extract(target.read_bytes(), "report.doc")
+    assert result.status == "ok", result.error
+    assert labelled_rows(result.html) == labelled_rows(source_html())
+
+
 def test_type_comes_from_the_bytes_not_the_name():
     data = (DOCUMENTS / "report_2021.pdf").read_bytes()
     result = extract(data, "download.doc", "application/msword")

@@ -25,7 +25,7 @@ from pipelines.documents.limits import DEFAULT_LIMITS, Limits
 SUFFIXES: frozenset[str] = frozenset(
     {".pdf", ".docx", ".doc", ".wps", ".xlsx", ".xls", ".et", ".rtf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
 
-EXTRACTABLE = {"pdf", "docx", "xlsx", "doc", "wps", "xls", "rtf", "image"}
+EXTRACTABLE = {"pdf", "docx", "xlsx", "doc", "wps", "xls", "rtf", "word-xml", "office-html", "mhtml", "image"}
 
 
 @dataclass

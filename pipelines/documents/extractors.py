@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelines.documents.limits import Deadline, ExtractionProblem, Limits
 
-SUFFIX_FOR_CONVERTER = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf"}
+SUFFIX_FOR_CONVERTER = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "word-xml": ".xml"}
 
 
 def run_extractor(kind: str, data: bytes, limits: Limits):
@@ -31,6 +31,10 @@ def run_extractor(kind: str, data: bytes, limits: Limits):
             from pipelines.documents.doc import extract_word97
 
             return extract_word97(data, limits, deadline, SUFFIX_FOR_CONVERTER[kind])
+        if kind in ("office-html", "mhtml"):
+            from pipelines.documents.htmlin import extract_office_html
+
+            return extract_office_html(data, kind)
         if kind == "image":
             from pipelines.documents.ocr import extract_image
 

@@ -62,3 +62,34 @@ def html_to_document(source: str | bytes) -> Document:
 
     walk(body)
     return document
+
+
+def _decode(body: bytes, content_type: str | None = None) -> str:
+    from crawler.encoding import detect_encoding
+
+    return body.decode(detect_encoding(body, content_type), errors="replace")
+
+
+def extract_office_html(data: bytes, kind: str):
+    """Word/Excel files saved as a web page (HTML, or MHTML with the page as one MIME part)."""
+    import email
+    from email import policy
+
+    from pipelines.documents import Extracted
+    from pipelines.documents.limits import ExtractionProblem
+
+    if kind == "mhtml":
+        message = email.message_from_bytes(data, policy=policy.default)
+        part = next((p for p in message.walk() if p.get_content_type() == "text/html"), None)
+        if part is None:
+            raise ExtractionProblem("corrupt", "MHTML file without an HTML part")
+        source = _decode(part.get_payload(decode=True) or b"", part.get("Content-Type"))
+    else:
+        source = _decode(data)
+    try:
+        document = html_to_document(source)
+    except Exception as exc:  # lxml on an empty or binary-laced page
+        raise ExtractionProblem("corrupt", f"unreadable web-page document: {exc}") from None
+    if document.empty:
+        raise ExtractionProblem("empty", "the web-page document has no text")
+    return Extracted(filename="", html=document.html, text=document.text)

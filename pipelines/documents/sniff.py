@@ -60,13 +60,14 @@ def _ole_kind(data: bytes, hint: str | None) -> str:
 
 
 def sniff(data: bytes, filename: str = "", media_type: str | None = None) -> str:
-    """One of: pdf docx xlsx doc wps xls image html rtf empty zip ooxml-encrypted ole broken-zip unknown."""
+    """One of: pdf docx xlsx doc wps xls image rtf mhtml word-xml office-html html ofd zip empty
+    ooxml-encrypted broken-zip ole unknown unrecognised-<hint>."""
     suffix = PurePosixPath(filename.lower()).suffix
     hint = SUFFIX_KINDS.get(suffix) or MEDIA_KINDS.get((media_type or "").split(";")[0].strip().lower())
     if not data.strip():
         return "empty"
     head = data[:1024].lstrip()
-    if b"%PDF-" in data[:1024]:
+    if b"%PDF-" in data[:8192]:  # some servers and scanners put junk before the header
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         return _zip_kind(data)
@@ -77,7 +78,12 @@ def sniff(data: bytes, filename: str = "", media_type: str | None = None) -> str
         return "image"
     if head.startswith(b"{\\rtf"):
         return "rtf"
-    lowered = head[:512].lower()
+    lowered = head[:2048].lower()
+    if b"mime-version:" in lowered[:512] and b"multipart/related" in lowered:
+        return "mhtml"  # Word's "single file web page", often served as .doc
+    if lowered.startswith(b"<?xml") and b"worddocument" in data[:8192].lower():
+        return "word-xml"  # Word 2003 XML, also served as .doc
     if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered:
-        return "html"
+        # Word and Excel "save as web page" files are commonly published as .doc/.xls
+        return "office-html" if hint in ("doc", "wps", "xls") else "html"
     return "unknown" if hint is None else f"unrecognised-{hint}"
