@@ -3,6 +3,8 @@ follow every request it yields (same method, body and headers) over real HTTP wi
 each response back to the step the request names, and collect the listing entries."""
 from __future__ import annotations
 
+import gzip
+
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -45,6 +47,8 @@ def fetch(request: scrapy.Request, headers: dict[str, str] | None = None) -> Tex
             status, response_headers, body = answer.status, dict(answer.headers.items()), answer.read()
     except urllib.error.HTTPError as error:
         status, response_headers, body = error.code, dict(error.headers.items()), error.read()
+    if response_headers.get("Content-Encoding", "").lower() == "gzip":  # servers that gzip unasked
+        body = gzip.decompress(body)
     content_type = response_headers.get("Content-Type", "")
     cls = responsetypes.from_args(headers={"Content-Type": content_type}, url=request.url, body=body)
     if not issubclass(cls, TextResponse):

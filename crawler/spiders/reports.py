@@ -147,11 +147,11 @@ class ReportsSpider(scrapy.Spider):
     def on_detail(self, response):
         portal = self.portals[response.meta["nianbao_portal"]]
         entry: ListingEntry = response.meta["nianbao_entry"]
-        self.counts["detail_pages"] += 1
         item = ReportItem(url=entry.url, portal_id=portal.id, listing=entry, fetched_at=utc_now(),
                           status=response.status, archive=response.meta.get("nianbao_archive_ref"))
         if not self._is_html(response):
             # The list links straight to a document: the document is the report.
+            self.counts["detail_pages"] += 1
             item.attachments.append(self._attachment_from_response(response, response.meta.get("nianbao_archive_ref")))
             item.title = entry.title
             yield item
@@ -167,9 +167,11 @@ class ReportsSpider(scrapy.Spider):
                                  status=response.status, stage="detail")
             page = {"title": entry.title, "page_meta": {}, "body_html": None, "attachments": []}
         if page.get("soft_404"):
+            # Not archived, so a later crawl asks again: the page may come back.
             yield FetchErrorItem(portal.id, response.url, "soft_404", "page says it does not exist (soft 404)",
                                  status=response.status, stage="detail")
             return
+        self.counts["detail_pages"] += 1
         item.title = page.get("title") or entry.title
         item.page_meta = page.get("page_meta") or {}
         item.body_html = page.get("body_html")
@@ -253,7 +255,6 @@ class ReportsSpider(scrapy.Spider):
             kind, message = "error", f"{failure.type.__name__}: {failure.getErrorMessage()}"
         if "maxsize" in message.lower() or "max size" in message.lower():
             kind = "oversize"
-        self.counts["errors"] += 1
         return FetchErrorItem(portal_id, request.url, kind, message, status=status, stage=stage)
 
     # --- helpers ------------------------------------------------------------------------------
