@@ -100,7 +100,13 @@ def run(args) -> int:
     readable = 0
     many = len(args.files) > 1
     for name in args.files:
-        result, ok = parse_file(Path(name), args.url)
+        try:
+            result, ok = parse_file(Path(name), args.url)
+        except Exception as exc:  # one bad file must not stop the others
+            from pipelines.parse import empty_result
+
+            result, ok = empty_result(), False
+            result.update(fatal=True, errors=[f"{name}: {type(exc).__name__}: {exc}"])
         result.setdefault("file", name)
         readable += ok
         if many:
