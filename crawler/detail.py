@@ -261,6 +261,16 @@ def _close(label_owner, value_owner, max_depth: int = 3) -> bool:
     return False
 
 
+def _table_row(element):
+    """The table row holding element, if any: a label in a cell takes its value from the same row,
+    so an empty last cell never borrows the next heading on the page."""
+    while element is not None:
+        if isinstance(element.tag, str) and element.tag.lower() == "tr":
+            return element
+        element = element.getparent()
+    return None
+
+
 def _label_hits(text: str) -> list[_LabelHit]:
     regex, names = _label_regex()
     hits: list[_LabelHit] = []
@@ -327,7 +337,8 @@ def _read_page_meta(tree, body) -> dict[str, str]:
         if pending is not None:
             label_hit, label_owner = pending
             before = chunk.text[: hits[0].start] if hits else chunk.text
-            if before.strip() and len(before.strip()) <= 120 and _close(label_owner, chunk.owner):
+            same_row = _table_row(label_owner) is None or _table_row(label_owner) is _table_row(chunk.owner)
+            if before.strip() and len(before.strip()) <= 120 and same_row and _close(label_owner, chunk.owner):
                 collector.offer(label_hit.key, label_hit.rank, before)
             pending = None
         for position, hit in enumerate(hits):

@@ -331,3 +331,12 @@ def test_any_markup_gives_a_well_formed_result(parts):
         if key in page["page_meta"]:
             assert iso_date(page["page_meta"][key]) == page["page_meta"][key]
     assert all(a["url"].startswith("http://x.gov.cn/") for a in page["attachments"])
+
+
+def test_empty_last_cell_does_not_borrow_the_next_heading():
+    html = """<html><body><table class="xxgk_table">
+    <tr><td>索引号：</td><td>014112658/2021-00004</td><td>主 题 词：</td><td></td></tr>
+    <tr><td>发布机构：</td><td>南通市科学技术局</td><td>文号：</td><td></td></tr></table>
+    <h1>南通市科学技术局2020年政府信息公开工作年度报告</h1><div id="zoom"><p>正文</p></div></body></html>"""
+    meta = read_detail_html(html, "http://127.0.0.1/art/2021/1/27/art_33718_1001.html")["page_meta"]
+    assert meta == {"index_no": "014112658/2021-00004", "publisher": "南通市科学技术局"}
