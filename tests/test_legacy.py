@@ -190,3 +190,14 @@ def test_headings_state_no_figure_unless_they_carry_one():
 
 def test_table_four_headers_are_not_sentences():
     assert prose("四、政府信息公开行政复议、行政诉讼情况\n行政复议\n行政诉讼\n结果维持\n尚未审结\n未经复议直接起诉\n复议后起诉") == {}
+
+
+def test_pdf_rows_whose_cells_ran_together():
+    # PDF text: one row per line, cells apart by spaces only; normalising closes the spaces.
+    text = normalize_text("统 计 指 标 单位 统计数\n一、主动公开情况 —\n（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条） 条 319\n"
+                          "3.政务微博公开政府信息数 条\n二、回应解读情况 —\n其中：主要负责同志参加新闻发布会次数 次 1\n"
+                          "十一、查阅点接待人数 次 0\n十三、政府信息公开会议和培训情况 —\n（三）接受培训人员数 人次 26\n")
+    table = extract_legacy_table(text)
+    values = {key: (f.value, f.unit) for key, f in table.findings.items()}
+    assert values == {"active.total": (319, "条"), "response.press_conferences_by_head": (1, "次"),
+                      "reading_points.visitors": (0, "次"), "training.attendees": (26, "人次")}

@@ -89,12 +89,25 @@ class LegacyTable:
     end_line: int
 
 
+# A row whose cells ran together (PDF text "（一）收到申请数 件 3" → "（一）收到申请数件3" once the spaces
+# inside Chinese are closed): label ending in 数 or ')', unit, optional value.
+_UNIT_ALT = "|".join(sorted(UNITS, key=len, reverse=True))
+MERGED_ROW = re.compile(rf"^(.+?(?:数|\)))({_UNIT_ALT})(\d+(?:\.\d+)?|—|-|/)?$")
+
+
 def _cells(lines: list[str]) -> list[str]:
     cells: list[str] = []
     for line in lines:
         for cell in re.split(r"[|\t]", line):
             cell = re.sub(r"\s+", "", cell)
-            if cell:
+            if not cell:
+                continue
+            merged = MERGED_ROW.match(cell)
+            if merged and parse_cell(cell)[0] is None:
+                cells.extend(part for part in merged.groups() if part)
+            elif len(cell) > 2 and cell[-1] in "—-" and cell[-2] not in "—-":
+                cells.extend([cell[:-1], cell[-1]])  # "一、主动公开情况 —": a block row, unit '—'
+            else:
                 cells.append(cell)
     return cells
 
@@ -133,7 +146,7 @@ def extract_legacy_table(text: str) -> LegacyTable | None:
         return None
     start, end = span
     cells = _cells(text.split("\n")[start:end])
-    has_unit_column = "单位" in cells[:4]
+    has_unit_column = "单位" in "".join(cells[:4])
     while cells and re.fullmatch(r"统计指标|单位|统计数|指标名称|计量单位|数量", cells[0]):
         cells.pop(0)
     findings: dict[str, Finding] = {}
@@ -148,7 +161,7 @@ def extract_legacy_table(text: str) -> LegacyTable | None:
         if has_unit_column:
             # A label may wrap onto a second cell "（不同方式回应同一热点或舆情计1次）".
             while i < len(cells) and cells[i] not in UNIT_TOKENS and parse_cell(cells[i])[0] is None \
-                    and re.match(r"^[(（]", cells[i]):
+                    and re.match(r"^[(（](?![一二三四五六七八九十\d]+[)）])", cells[i]):
                 label += cells[i]
                 i += 1
             if i < len(cells) and cells[i] in UNIT_TOKENS:
