@@ -294,6 +294,20 @@ def test_text_layer_without_unicode_map_counts_as_no_text():
     assert text_layer_state(page("页")) == "none"
 
 
+def test_page_scanned_sideways_is_turned_before_ocr():
+    from pipelines.documents.ocr import render_pdf_page
+
+    page, _scale = render_pdf_page((DOCUMENTS / "report_2021_scanned.pdf").read_bytes(), 1, 300)
+    buffer = io.BytesIO()
+    page.rotate(90, expand=True).save(buffer, format="PNG")  # landscape table pages often come out like this
+    result = extract(buffer.getvalue(), "scan.png")
+    assert result.status == "ok", result.error
+    assert "turned 90°" in result.text
+    rows = {numbers for _label, numbers in labelled_rows(result.html)}
+    assert ("46", "5", "0", "1", "2", "1", "55") in rows
+    assert ("2", "1", "0", "1", "4", "1", "0", "1", "0", "2", "1", "0", "0", "0", "1") in rows
+
+
 def test_table_pasted_as_a_picture_into_a_text_pdf(tmp_path):
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics

@@ -319,6 +319,29 @@ def clean_label(text: str) -> str:
     return text.strip()
 
 
+def looks_sideways(ink: np.ndarray) -> bool:
+    """Text lines make the row profile of ink jagged (lines and gaps); a page scanned sideways has
+    the jagged profile across its columns instead. Cheap, so the OSD model runs only when needed."""
+    if ink.sum() < 2000:
+        return False
+    rows, cols = ink.mean(axis=1), ink.mean(axis=0)
+    return float(np.std(np.diff(cols))) > 1.5 * float(np.std(np.diff(rows)))
+
+
+def orientation_fix(image, deadline: Deadline, dpi: int) -> int:
+    """Degrees (clockwise) Tesseract's orientation model says the page must turn; 0 when unsure."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    done = run_tool(["tesseract", "stdin", "stdout", "--psm", "0", "-l", "osd", "--dpi", str(dpi)], deadline,
+                    "detecting page orientation", stdin=buffer.getvalue(), env={"OMP_THREAD_LIMIT": "1"})
+    answer = done.stdout.decode("utf-8", "replace")
+    turn = re.search(r"Rotate:\s*(\d+)", answer)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", answer)
+    if not turn or not confidence or float(confidence.group(1)) < 1.0:
+        return 0
+    return int(turn.group(1)) % 360
+
+
 def _choose_number(readings: list[str]) -> str | None:
     """The reading to keep for a number cell: clean integers only; when two disagree the longer
     wins (a dropped digit is the usual misreading, an invented one is rare)."""
@@ -333,8 +356,8 @@ def ocr_image(image, document: Document, deadline: Deadline, page_label: str, dp
     return confidence
 
 
-def ocr_items(image, deadline: Deadline, page_label: str, dpi: int,
-              whole_page: bool = True) -> tuple[list[tuple[float, str, object]], float | None]:
+def ocr_items(image, deadline: Deadline, page_label: str, dpi: int, whole_page: bool = True,
+              upright: bool = False) -> tuple[list[tuple[float, str, object]], float | None]:
     """OCR one image into (top in pixels, kind, content) items; returns them and the mean word confidence.
 
     Two Tesseract calls per image with tables: the whole image (prose, and numbers in their row
@@ -345,6 +368,11 @@ def ocr_items(image, deadline: Deadline, page_label: str, dpi: int,
     dark = gray < 160
     rulings = find_rulings(dark, dpi)
     cleaned = np.where(_grow(rulings.horizontal | rulings.vertical, 2), 255, np.where(dark, 0, 255)).astype(np.uint8)
+    if whole_page and not upright and looks_sideways(dark):
+        turn = orientation_fix(Image.fromarray(cleaned), deadline, dpi)
+        if turn:  # tops of a turned page no longer match the PDF page; only its order matters
+            return ocr_items(image.rotate(-turn, expand=True), deadline, f"{page_label} turned {turn}°", dpi,
+                             whole_page, upright=True)
     cleaned_image = Image.fromarray(cleaned)
     words = run_tesseract(cleaned_image, deadline, dpi)
     confidences = [w.conf for w in words if w.conf >= 0]
