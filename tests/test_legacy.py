@@ -201,3 +201,8 @@ def test_pdf_rows_whose_cells_ran_together():
     values = {key: (f.value, f.unit) for key, f in table.findings.items()}
     assert values == {"active.total": (319, "条"), "response.press_conferences_by_head": (1, "次"),
                       "reading_points.visitors": (0, "次"), "training.attendees": (26, "人次")}
+
+
+def test_rows_before_any_block_row_only_when_unambiguous():
+    table = extract_legacy_table("统计指标\n单位\n统计数\n（一）收到申请数\n件\n3\n（一）维持具体行政行为数\n件\n1\n")
+    assert {key: f.value for key, f in table.findings.items()} == {"requests.new.total": 3}

@@ -136,6 +136,11 @@ def _key_for(block: str, label: str, is_block_row: bool) -> str | None:
     for row_block, pattern, key in ROWS:
         if row_block == block and re.search(pattern, label):
             return key
+    if block == "other":
+        # No block row above (a table cut short): only a label that fits one block is read.
+        keys = {next((k for b, p, k in ROWS if b == row_block and re.search(p, label)), None)
+                for row_block in {b for b, _, _ in ROWS}} - {None}
+        return keys.pop() if len(keys) == 1 else None
     return None
 
 
