@@ -243,10 +243,14 @@ def _identify(result, sources, primary, url, page_meta, portal) -> None:
     result["report_year"] = identify.year_in_title(title) or next(
         filter(None, (identify.year_in_body(t) for t in texts)), None)
     place = identify.place_prefix(portal) or _place_in_body(primary.text, errors)
+    stated_meta = {**meta, **{k: v for k, v in page_meta.items() if v}}
+    agency, agency_source = None, None
     for text in texts:
-        agency, agency_source = identify.identify_agency(title, text, {**meta, **{k: v for k, v in page_meta.items() if v}}, portal, place)
-        if agency_source not in (None, "registry", "title") or text is texts[-1]:
-            break
+        found = identify.identify_agency(title, text, stated_meta, portal, place)
+        if agency is None or found[1] in ("signature", "page_meta"):
+            agency, agency_source = found
+        if agency_source in ("signature", "page_meta"):
+            break  # a full name the report itself states; an attachment's signature may supply it
     result["agency"], result["agency_source"] = agency, agency_source
     result.update(identify.region_fields(portal, agency, title, primary.text, errors))
     published = parse_date(page_meta.get("published")) or meta.get("published")
