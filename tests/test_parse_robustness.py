@@ -203,3 +203,13 @@ def test_statistics_table_attached_as_spreadsheet(tmp_path):
     assert [c for c in result["checks"] if not c["passed"]] == [
         {"rule": "prose_agrees.requests.new.total", "expected": 2, "found": 0, "passed": False,
          "detail": "全年未收到申请。"}]
+
+
+def test_agency_completed_by_the_attachment_signature():
+    page = "市科技局2017年政府信息公开工作年度报告\n" + "二、政府信息主动公开情况\n2017年，我局主动公开政府信息98条。\n" * 10
+    doc = Extracted(filename="年报.docx", text="……\n九江市科学技术局\n2018年3月1日")
+    result = parse_report(text=page, documents=[doc])
+    assert (result["agency"], result["agency_source"]) == ("九江市科学技术局", "signature")
+    assert result["published"] == "2018-03-01"
+    no_doc = parse_report(text=page)
+    assert no_doc["agency"] is None  # "市科技局" of which city? unknown, not guessed
