@@ -294,6 +294,35 @@ def test_text_layer_without_unicode_map_counts_as_no_text():
     assert text_layer_state(page("页")) == "none"
 
 
+def table_four_picture(tmp_path) -> tuple[Path, float, float]:
+    """Table 四 cut from the scanned fixture at 300 DPI, rulings included: (png, width, height in inches)."""
+    from pipelines.documents.ocr import render_pdf_page
+
+    page, _scale = render_pdf_page((DOCUMENTS / "report_2021_scanned.pdf").read_bytes(), 1, 300)
+    picture = tmp_path / "table4.png"
+    crop = page.crop((150, 2860, page.width - 150, 3215))
+    crop.save(picture)
+    return picture, crop.width / 300, crop.height / 300
+
+
+def test_table_pasted_as_a_picture_into_a_docx(tmp_path):
+    import docx
+    from docx.shared import Inches
+
+    picture, width, _height = table_four_picture(tmp_path)
+    word = docx.Document()
+    word.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
+    word.add_picture(str(picture), width=Inches(width))
+    word.add_paragraph("五、存在的主要问题及改进情况")
+    path = tmp_path / "pasted.docx"
+    word.save(str(path))
+    result = extract_file(path)
+    assert result.status == "ok" and result.method == "ocr" and result.confidence is not None
+    lines = [line for line in result.text.splitlines() if line]
+    assert lines[0] == "四、政府信息公开行政复议、行政诉讼情况" and lines[-1] == "五、存在的主要问题及改进情况"
+    assert "2\t1\t0\t1\t4\t1\t0\t1\t0\t2\t1\t0\t0\t0\t1" in lines
+
+
 def test_page_scanned_sideways_is_turned_before_ocr():
     from pipelines.documents.ocr import render_pdf_page
 
@@ -314,18 +343,13 @@ def test_table_pasted_as_a_picture_into_a_text_pdf(tmp_path):
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate
 
-    from pipelines.documents.ocr import render_pdf_page
-
-    page, _scale = render_pdf_page((DOCUMENTS / "report_2021_scanned.pdf").read_bytes(), 1, 300)
-    picture = tmp_path / "table4.png"
-    page.crop((150, 2860, page.width - 150, 3215)).save(picture)  # table 四 of page 2, rulings included
+    picture, width, height = table_four_picture(tmp_path)
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     style = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=18)
-    width = (page.width - 300) * 72 / 300
     path = tmp_path / "mixed.pdf"
     SimpleDocTemplate(str(path)).build([
         Paragraph("四、政府信息公开行政复议、行政诉讼情况", style),
-        Image(str(picture), width=width, height=355 * 72 / 300),
+        Image(str(picture), width=width * 72, height=height * 72),
         Paragraph("五、存在的主要问题及改进情况", style)])
     result = extract_file(path)
     assert result.status == "ok" and result.method == "ocr" and result.confidence is not None

@@ -1,4 +1,5 @@
-"""DOCX: paragraphs and tables in body order with python-docx; merged cells keep their spans.
+"""DOCX: paragraphs and tables in body order with python-docx; merged cells keep their spans;
+wide pictures (tables pasted as images) are OCR'd in place.
 
 Word stores a horizontal merge as one <w:tc> with gridSpan=N, and a vertical merge as a
 "restart" cell followed by "continue" cells in the rows below. The continue cells are folded
@@ -13,6 +14,11 @@ from pipelines.documents.output import Document, TableCell, join_cjk
 from pipelines.documents.zipguard import check_zip
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+EMU_PER_INCH = 914400
+PICTURE_MIN_INCHES = 3.0  # narrower pictures are seals, logos and signatures
 
 
 def _text(element) -> str:
@@ -60,6 +66,33 @@ def table_cells(tbl) -> list[TableCell]:
     return cells
 
 
+def pictures(paragraph, word) -> list[tuple[bytes, float]]:
+    """Large pictures anchored in a paragraph (a table pasted as an image): (bytes, width in inches)."""
+    found = []
+    for drawing in paragraph.iter(f"{W}drawing"):
+        extent = drawing.find(f".//{WP}extent")
+        blip = drawing.find(f".//{A}blip")
+        if extent is None or blip is None:
+            continue
+        inches = int(extent.get("cx", 0)) / EMU_PER_INCH
+        part = word.part.related_parts.get(blip.get(f"{R}embed"))
+        if inches >= PICTURE_MIN_INCHES and part is not None:
+            found.append((part.blob, inches))
+    return found
+
+
+def ocr_picture(blob: bytes, inches: float, label: str, deadline: Deadline):
+    """OCR items of one embedded picture and their confidence; ([], None) if it is no readable image."""
+    from pipelines.documents import ocr
+
+    try:
+        image = ocr.load_image(blob)
+    except ExtractionProblem:
+        return [], None  # an EMF/WMF drawing or a broken image: nothing to read
+    dpi = max(70, min(600, round(image.width / inches)))
+    return ocr.ocr_items(image, deadline, label, dpi, whole_page=False)
+
+
 def extract_docx(data: bytes, limits: Limits, deadline: Deadline):
     import docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -72,10 +105,20 @@ def extract_docx(data: bytes, limits: Limits, deadline: Deadline):
     except (PackageNotFoundError, KeyError, ValueError) as exc:
         raise ExtractionProblem("corrupt", f"corrupt DOCX: {exc}") from None
     document = Document()
+    confidences: list[float] = []
+    ocr_count = 0
     for child in word.element.body.iterchildren():
         deadline.check("reading the DOCX body")
         if child.tag == f"{W}p":
             document.paragraph(_text(child))
+            for blob, inches in pictures(child, word):
+                if ocr_count >= limits.max_ocr_pages:
+                    break
+                ocr_count += 1
+                items, confidence = ocr_picture(blob, inches, f"picture {ocr_count}", deadline)
+                document.write_items(items)
+                if confidence is not None:
+                    confidences.append(confidence)
         elif child.tag == f"{W}tbl":
             document.table(table_cells(child))
         elif child.tag == f"{W}sdt":  # content controls wrap ordinary paragraphs
@@ -83,4 +126,6 @@ def extract_docx(data: bytes, limits: Limits, deadline: Deadline):
                 document.paragraph(_text(paragraph))
     if document.empty:
         raise ExtractionProblem("empty", "the DOCX has no text")
-    return Extracted(filename="", html=document.html, text=document.text, pages=None)
+    confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
+    return Extracted(filename="", html=document.html, text=document.text, pages=None,
+                     method="ocr" if confidences else "text", confidence=confidence)
