@@ -15,7 +15,7 @@ YEAR = r"(?:19|20)\d{2}"
 AGENCY_END = re.compile(r"(局|委|委员会|办|办公室|厅|院|政府|中心|所|部|署|处|会|站|队|馆|公司|镇|乡|街道|办事处|"
                         r"集团|银行|监狱|大学|学校|研究所|总队|支队|大队|法院|检察院|管理处|委员会办公室)$")
 # A name that begins with a place (吉林市科技局) needs no prefix; 市科技局 / 科学技术局 do.
-PLACE_START = re.compile(r"^(?![市县区州省旗盟])[\u4e00-\u9fff]{1,12}?(省|自治区|市|自治州|州|地区|盟|县|自治县|区|旗|新区)")
+PLACE_START = re.compile(r"^(?![市县区州省旗盟])[\u4e00-\u9fff]{1,12}?(省|自治区|市|自治州|州|地区|盟|县|自治县|区|旗|新区|镇|乡|街道)")
 GENERIC_PUBLISHERS = {"本网", "本站", "网站", "无", "门户网站", "政府网站", "管理员", "admin", "办公室", "系统管理员"}
 
 _META_LABELS = {
@@ -66,17 +66,22 @@ _TITLE_SKIP = re.compile(r"^(URL:|发布时间|来源|字体|信息类别|索引
 
 
 def find_title(text: str) -> str | None:
-    """The heading at the top: first lines joined until they end in 报告/年报 ('…工作\\n年 度 报 告')."""
+    """The heading at the top: the first lines joined up to 报告/年报 ('…工作\n年 度 报 告'). PDF text
+    may run the title into the body ('…年度报告2021年,我局…'): the title stops at 报告. None when
+    the top names no report (an attached table's caption is no title)."""
     lines = [line.strip() for line in text.split("\n")[:30]]
     lines = [line for line in lines if line and not _TITLE_SKIP.match(line)]
     joined = ""
     for line in lines[:4]:
-        if len(joined) + len(line) > 80 or re.search(r"[。;；]$", line):
-            break
+        if re.match(r"^(根据|按照|依据|现将|本报告|本年度报告|为)", line):
+            break  # the body has begun
         joined += re.sub(r"\s+", "", line)
-        if re.search(r"(报告|年报|报表)$", joined):
-            return joined
-    return re.sub(r"\s+", "", lines[0])[:120] if lines and len(lines[0]) <= 80 else None
+        match = re.match(r"^(.{4,80}?(?:报告|年报))", joined)
+        if match and re.search(r"信息|政务|年度|年报", match.group(1)):
+            return match.group(1)
+        if len(joined) > 80 or re.search(r"[。;；]$", line):
+            break
+    return None
 
 
 def year_in_title(title: str | None) -> int | None:
