@@ -9,6 +9,7 @@ import pytest
 
 from crawler.commands.parse import parse_file
 from pipelines.metrics.legacy import extract_legacy_table
+from pipelines.metrics.prose import extract_prose
 from pipelines.normalize import normalize_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "legacy"
@@ -99,7 +100,6 @@ def test_table_label_wrapped_over_two_cells():
 
 
 # --- prose sentences -----------------------------------------------------------------------------
-from pipelines.metrics.prose import extract_prose  # noqa: E402
 
 
 def prose(text: str) -> dict:
