@@ -158,6 +158,22 @@ def test_pdf_table_without_rulings_keeps_one_row_per_line(tmp_path):
     assert text.splitlines() == [" ".join(row) for row in rows]
 
 
+def test_pdf_page_frame_is_not_a_table(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "framed.pdf"
+    page = canvas.Canvas(str(path))
+    page.rect(30, 30, 535, 780)  # the border some offices draw round every page
+    page.setFont("STSong-Light", 12)
+    page.drawString(60, 760, "一、总体情况")
+    page.drawString(60, 740, "全年新收政府信息公开申请55件，上年结转4件。")
+    page.save()
+    assert extract_file(path).html.splitlines()[1:3] == ["<p>一、总体情况</p>", "<p>全年新收政府信息公开申请55件，上年结转4件。</p>"]
+
+
 def test_pdf_table_split_over_pages_is_emitted_in_both_parts(extracted):
     # table 二 starts on page 1 and ends on page 2 in the generated PDF
     grids = table_grids(extracted["report_2021.pdf"].html)

@@ -92,7 +92,8 @@ def table_cells(table, chars: list[dict]) -> list[TableCell]:
 
 def read_text_page(page) -> list[tuple[float, str, object]]:
     """Paragraphs and ruled tables of a page with a text layer, as (top, kind, content) items."""
-    found = page.find_tables()
+    # a frame drawn round the page or round a paragraph is a one-cell "table": keep it as text
+    found = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.cells) >= 2]
     boxes = [t.bbox for t in found]
 
     def outside(obj) -> bool:
