@@ -45,11 +45,21 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+# Characters t2s rewrites although they are also simplified: 乾 of 乾县 and 乾安县 (the only
+# place names of the gazetteer that t2s changes) must not become 干.
+_KEEP_AS_IS = {"乾": "\ue000"}
+
+
 def to_simplified(s: str) -> str:
     try:
-        return _t2s().convert(s)
+        for char, placeholder in _KEEP_AS_IS.items():
+            s = s.replace(char, placeholder)
+        s = _t2s().convert(s)
     except Exception:  # a broken OpenCC install must not stop parsing: keep the text as it is
-        return s
+        pass
+    for char, placeholder in _KEEP_AS_IS.items():
+        s = s.replace(placeholder, char)
+    return s
 
 
 def normalize_text(s: str | None) -> str:
