@@ -26,7 +26,7 @@ from pipelines.normalize import (chinese_number, compact, html_to_text, normaliz
     ("Page 8 - report", "Page 8 - report"),
     ("\ufeff零\u200b条", "零条"),
     ("&nbsp;统计数&nbsp;", "统计数"),
-    ("陕西省乾县人民政府 吉林省乾安县", "陕西省乾县人民政府 吉林省乾安县"),  # t2s would make them 干县, 干安县
+    ("陕西省乾县人民政府,吉林省乾安县", "陕西省乾县人民政府,吉林省乾安县"),  # t2s would make them 干县, 干安县
 ])
 def test_normalize_text(raw, clean):
     assert normalize_text(raw) == clean
