@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -141,6 +142,27 @@ def test_time_cap_stops_ocr():
 def test_tiny_time_cap_on_a_text_pdf():
     result = extract_file(DOCUMENTS / "report_2021.pdf", timeout=0.01)
     assert result.status == "timeout"
+
+
+def test_a_worker_that_hangs_is_killed(monkeypatch, tmp_path):
+    import sys
+
+    from pipelines.documents import isolate
+
+    marker = tmp_path / "child.pid"
+    # a worker stuck where no deadline check runs (deep inside a library), with a child of its own
+    hang = f"import os, subprocess, time; open({str(marker)!r}, 'w').write(str(subprocess.Popen(['sleep', '60']).pid)); time.sleep(60)"
+    monkeypatch.setattr(isolate, "WORKER", [sys.executable, "-c", hang])
+    monkeypatch.setattr(isolate, "GRACE_SECONDS", 0.5)
+    result = extract((DOCUMENTS / "report_2021.pdf").read_bytes(), "report.pdf", timeout=1.0)
+    assert result.status == "timeout" and "extraction stopped" in result.error
+    grandchild = Path(f"/proc/{int(marker.read_text())}/stat")
+    for _ in range(50):  # the whole session was killed, not just the worker (a zombie counts as dead)
+        if not grandchild.exists() or grandchild.read_text().split(") ", 1)[1].startswith("Z"):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the worker's own child survived the kill")
 
 
 def test_unreadable_path_is_an_error(tmp_path):

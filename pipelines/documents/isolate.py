@@ -20,6 +20,7 @@ from pipelines.documents.limits import Limits
 
 GRACE_SECONDS = 3.0  # the child reports its own timeouts; the parent's kill is the backstop
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
+WORKER = [sys.executable, "-m", "pipelines.documents.worker"]
 
 
 def _environment() -> dict[str, str]:
@@ -31,7 +32,7 @@ def _environment() -> dict[str, str]:
 def run_isolated(kind: str, data: bytes, limits: Limits):
     """The worker's answer: an Extracted, or (status, message)."""
     try:
-        process = subprocess.Popen([sys.executable, "-m", "pipelines.documents.worker"], stdin=subprocess.PIPE,
+        process = subprocess.Popen(WORKER, stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                                    env=_environment())
     except OSError as exc:
