@@ -134,6 +134,13 @@ def test_page_cap_reads_the_first_pages_and_says_so():
     assert "一、总体情况" in result.text and "六、其他需要报告的事项" not in result.text
 
 
+def test_ocr_cap_reads_the_first_scanned_pages_and_says_so():
+    result = extract_file(DOCUMENTS / "report_2021_scanned.pdf", limits=Limits(max_ocr_pages=1))
+    assert result.status == "ok" and result.method == "ocr"
+    assert "OCR cap" in result.error
+    assert "[OCR page 1," in result.text and "[OCR page 2," not in result.text
+
+
 def test_time_cap_stops_ocr():
     result = extract_file(DOCUMENTS / "report_2021_scanned.pdf", timeout=1.0)
     assert result.status == "timeout" and "time cap of 1s" in result.error

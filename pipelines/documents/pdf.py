@@ -160,9 +160,26 @@ def _problem(cause) -> ExtractionProblem:
     return ExtractionProblem("corrupt", f"corrupt PDF: {detail}")
 
 
+def ocr_page(data: bytes, number: int, pictures, whole_page: bool, limits: Limits, deadline: Deadline,
+             confidences: list[float]) -> list[tuple[float, str, object]]:
+    """OCR items (tops in PDF points) of a whole page or of the pictures on it."""
+    from pipelines.documents import ocr
+
+    image, scale = ocr.render_pdf_page(data, number - 1, limits.ocr_dpi)
+    regions = [(0.0, 0.0, image.width / scale, image.height / scale)] if whole_page else pictures
+    items = []
+    for index, (x0, top, x1, bottom) in enumerate(regions, start=1):
+        crop = image if whole_page else image.crop((int(x0 * scale), int(top * scale), int(x1 * scale), int(bottom * scale)))
+        label = f"page {number}" if whole_page else f"page {number} picture {index}"
+        found, confidence = ocr.ocr_items(crop, deadline, label, round(scale * 72), whole_page)
+        items.extend((top + position / scale, kind, content) for position, kind, content in found)
+        if confidence is not None:
+            confidences.append(confidence)
+    return items
+
+
 def extract_pdf(data: bytes, limits: Limits, deadline: Deadline):
     from pipelines.documents import Extracted
-    from pipelines.documents import ocr
 
     pdf = open_pdf(data)
     document = Document()
@@ -191,23 +208,16 @@ def extract_pdf(data: bytes, limits: Limits, deadline: Deadline):
                     raise _problem(exc) from None
                 notes.append(f"page {number} unreadable ({type(exc).__name__}: {exc}); later pages skipped")
                 break
-            whole_page = state == "undecodable" or (state == "none" and page.images)
+            whole_page = bool(state == "undecodable" or (state == "none" and page.images))
             if (whole_page or pictures) and ocr_pages >= limits.max_ocr_pages:
-                notes.append(f"OCR page cap: images after page {number - 1} not read ({limits.max_ocr_pages} pages OCR'd)")
+                if not any(n.startswith("OCR cap") for n in notes):
+                    notes.append(f"OCR cap: images after the first {limits.max_ocr_pages} OCR'd pages not read")
                 whole_page, pictures = False, []
             if whole_page or pictures:
-                image, scale = ocr.render_pdf_page(data, number - 1, limits.ocr_dpi)
-                regions = [(0.0, 0.0, image.width / scale, image.height / scale)] if whole_page else pictures
-                for index, (x0, top, x1, bottom) in enumerate(regions, start=1):
-                    crop = image if whole_page else image.crop((int(x0 * scale), int(top * scale),
-                                                                 int(x1 * scale), int(bottom * scale)))
-                    label = f"page {number}" if whole_page else f"page {number} picture {index}"
-                    found, confidence = ocr.ocr_items(crop, deadline, label, round(scale * 72), whole_page)
-                    items.extend((top + position / scale, kind, content) for position, kind, content in found)
-                    if confidence is not None:
-                        confidences.append(confidence)
+                items.extend(ocr_page(data, number, pictures, whole_page, limits, deadline, confidences))
                 ocr_pages += 1
             document.write_items(items)
+            page.close()  # pdfplumber keeps every parsed page otherwise
     finally:
         pdf.close()
     method = "ocr" if ocr_pages else "text"
