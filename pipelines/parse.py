@@ -19,7 +19,7 @@ could be read.
 
 Precedence of numbers: tables before prose, the page before documents, and any text layer before
 OCR. A standard-table number on which the page and a document disagree keeps the page's value and
-adds a failed `sources_agree` check; a sentence contradicting the kept table figure adds a failed
+adds a failed `sources_agree.<key>@<document>` check; a sentence contradicting the kept table figure adds a failed
 `prose_agrees.<key>` check.
 """
 from __future__ import annotations
@@ -209,7 +209,8 @@ def _disagreements(result: dict[str, Any], sources: list[Source]) -> list[dict[s
             continue
         for key, row in _standard_rows(doc).items():
             if key in page_rows and page_rows[key]["value"] != row["value"]:
-                checks.append({"rule": "sources_agree", "expected": page_rows[key]["value"], "found": row["value"],
+                # One rule per key and document: the checks table is keyed by (report, rule).
+                checks.append({"rule": f"sources_agree.{key}@{doc.filename}", "expected": page_rows[key]["value"], "found": row["value"],
                                "passed": False, "detail": f"{key} in {doc.filename}"})
     for source in sources:
         for key, row in source.prose.items():
