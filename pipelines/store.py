@@ -242,7 +242,7 @@ def parsed_columns(parsed: dict[str, Any]) -> dict[str, Any]:
     failed = sum(1 for c in parsed.get("checks") or [] if not c.get("passed", False))
     columns = {
         key: parsed.get(key)
-        for key in ("agency", "province", "city", "county", "region", "report_year", "published",
+        for key in ("agency", "province", "city", "county", "region", "region_code", "report_year", "published",
                     "index_no", "doc_no", "format")
         if parsed.get(key) is not None
     }
