@@ -1,6 +1,7 @@
 """Every bad attachment ends with a clear status and message; extract() never raises or hangs."""
 from __future__ import annotations
 
+import io
 import os
 import time
 import zipfile
@@ -114,6 +115,15 @@ def test_xls_with_garbage_after_the_ole2_magic():
 def test_png_with_garbage_body():
     result = extract(b"\x89PNG\r\n\x1a\n" + os.urandom(500), "scan.png")
     assert result.status == "corrupt" and "image" in result.error
+
+
+def test_blank_image_is_empty():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (800, 600), 255).save(buffer, format="PNG")
+    result = extract(buffer.getvalue(), "blank.png")
+    assert result.status == "empty" and "no text" in result.error
 
 
 def test_blank_pdf_is_empty(tmp_path):

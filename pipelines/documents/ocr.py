@@ -73,10 +73,14 @@ def load_image(data: bytes):
         raise ExtractionProblem("corrupt", f"corrupt image: {exc}") from None
     except Image.DecompressionBombError as exc:
         raise ExtractionProblem("oversize", f"image too large to read: {exc}") from None
+    info = dict(image.info)
     if image.width * image.height > MAX_PIXELS:
         factor = (MAX_PIXELS / (image.width * image.height)) ** 0.5
         image = image.resize((int(image.width * factor), int(image.height * factor)))
-    return image.convert("L")
+        info.pop("dpi", None)
+    gray = image.convert("L")
+    gray.info.update(info)
+    return gray
 
 
 # --- tesseract -----------------------------------------------------------------------------------------
@@ -323,10 +327,22 @@ def ocr_items(image, deadline: Deadline, page_label: str, dpi: int, whole_page: 
     return items, confidence
 
 
+def image_dpi(image, default: int) -> int:
+    """The resolution the file declares (scanners write it), else the default."""
+    declared = image.info.get("dpi")
+    try:
+        value = round(float(declared[0]))
+    except (TypeError, ValueError, IndexError):
+        return default
+    return value if 70 <= value <= 1200 else default
+
+
 def extract_image(data: bytes, limits, deadline: Deadline):
     from pipelines.documents import Extracted
 
     image = load_image(data)
     document = Document()
-    confidence = ocr_image(image, document, deadline, page_label="image", dpi=limits.ocr_dpi)
+    confidence = ocr_image(image, document, deadline, page_label="image", dpi=image_dpi(image, limits.ocr_dpi))
+    if document.empty:
+        raise ExtractionProblem("empty", "OCR found no text in the image")
     return Extracted(filename="", html=document.html, text=document.text, pages=1, method="ocr", confidence=confidence)

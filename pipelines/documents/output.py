@@ -49,12 +49,14 @@ class Document:
 
     html_parts: list[str] = field(default_factory=list)
     text_parts: list[str] = field(default_factory=list)
+    content_count: int = 0  # paragraphs and tables; markers are not content
 
     def paragraph(self, text: str) -> None:
         text = text.strip()
         if text:
             self.html_parts.append(f"<p>{html.escape(text)}</p>")
             self.text_parts.append(text)
+            self.content_count += 1
 
     def marker(self, html_comment: str, text_line: str) -> None:
         """A note about provenance (e.g. OCR) that is not report content."""
@@ -79,6 +81,7 @@ class Document:
             text_rows.append("\t".join(cell.text for cell in row))
         self.html_parts.append(f"<table{attrs}>" + "".join(html_rows) + "</table>")
         self.text_parts.append("\n".join(text_rows))
+        self.content_count += 1
 
     def write_items(self, items: list[tuple[float, str, object]]) -> None:
         """Emit (top, kind, content) items of one page in reading order. kind: "p" (text),
@@ -101,7 +104,7 @@ class Document:
 
     @property
     def empty(self) -> bool:
-        return not self.text_parts
+        return self.content_count == 0
 
 
 def cells_from_grid(grid: list[list[str]], merges: list[tuple[int, int, int, int]] = ()) -> list[TableCell]:
