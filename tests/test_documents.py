@@ -158,6 +158,23 @@ def test_pdf_table_without_rulings_keeps_one_row_per_line(tmp_path):
     assert text.splitlines() == [" ".join(row) for row in rows]
 
 
+def test_pdf_fake_bold_and_radical_lookalikes(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "bold.pdf"
+    page = canvas.Canvas(str(path))
+    page.setFont("STSong-Light", 14)
+    for offset in (0, 0.3):  # fake bold: the heading drawn twice, a hair apart
+        page.drawString(60 + offset, 760, "三、收到和处理政府信息公开申请情况")
+    page.setFont("STSong-Light", 12)
+    page.drawString(60, 730, "⾃然⼈申请46件")  # 自 and 人 as Kangxi radicals U+2F83, U+2F08
+    page.save()
+    assert extract_file(path).text.splitlines() == ["三、收到和处理政府信息公开申请情况", "自然人申请46件"]
+
+
 def test_pdf_page_frame_is_not_a_table(tmp_path):
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont

@@ -58,3 +58,10 @@ def paragraphs(lines: list[dict], right_edge: float, unit: float = 1.0) -> list[
             out[-1] = (out[-1][0], join_cjk([out[-1][1], text]))
         previous = line
     return out
+
+
+def right_margin_edge(lines: list[dict], page_width: float) -> float:
+    """Where full lines end: the longest line, or the left margin mirrored (pages with few lines)."""
+    if not lines:
+        return page_width
+    return max(max(line["x1"] for line in lines), page_width - min(line["x0"] for line in lines))

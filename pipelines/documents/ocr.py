@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.documents.layout import body_lines, paragraphs
+from pipelines.documents.layout import body_lines, paragraphs, right_margin_edge
 from pipelines.documents.limits import Deadline, ExtractionProblem
 from pipelines.documents.output import Document, TableCell, join_cjk, tidy_cjk_spacing
 from pipelines.documents.rulings import find_rulings, grid_cells, grow, table_grids
@@ -322,7 +322,7 @@ def ocr_items(image, deadline: Deadline, page_label: str, dpi: int, whole_page: 
     lines = sorted(lines, key=lambda line: line["top"])
     if whole_page:  # page numbers sit in a page's margins, not in a picture's
         lines = body_lines(lines, gray.shape[0])
-    right_edge = max((line["x1"] for line in lines), default=gray.shape[1])
+    right_edge = right_margin_edge(lines, gray.shape[1]) if whole_page else max((l["x1"] for l in lines), default=0)
     items.extend((top, "p", text) for top, text in paragraphs(lines, right_edge, unit=dpi / 72))
     return items, confidence
 

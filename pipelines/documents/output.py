@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 # CJK ideographs and full-width punctuation: no space belongs between two of these.
@@ -34,6 +35,15 @@ def tidy_cjk_spacing(text: str) -> str:
     return _SPACE_BETWEEN_CJK.sub("", text)
 
 
+# PDF fonts often map 人/工/子 ... to Kangxi radicals (U+2F00-) or compatibility ideographs
+# (U+F900-): same look, different code point, so labels stop matching. NFKC of just those.
+_LOOKALIKE_IDEOGRAPHS = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
+
+
+def fix_ideographs(text: str) -> str:
+    return _LOOKALIKE_IDEOGRAPHS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
 @dataclass
 class TableCell:
     text: str
@@ -52,7 +62,7 @@ class Document:
     content_count: int = 0  # paragraphs and tables; markers are not content
 
     def paragraph(self, text: str) -> None:
-        text = text.strip()
+        text = fix_ideographs(text.strip())
         if text:
             self.html_parts.append(f"<p>{html.escape(text)}</p>")
             self.text_parts.append(text)
@@ -74,6 +84,7 @@ class Document:
             row = sorted(rows.get(row_number, []), key=lambda c: c.col)
             tds = []
             for cell in row:
+                cell.text = fix_ideographs(cell.text)
                 span = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + (
                     f' colspan="{cell.colspan}"' if cell.colspan > 1 else "")
                 tds.append(f"<td{span}>{html.escape(cell.text)}</td>")

@@ -11,7 +11,7 @@ import bisect
 import io
 
 from pipelines.documents.limits import Deadline, ExtractionProblem, Limits
-from pipelines.documents.layout import body_lines, paragraphs
+from pipelines.documents.layout import body_lines, paragraphs, right_margin_edge
 from pipelines.documents.output import Document, TableCell, join_cjk, tidy_cjk_spacing
 
 TEXT_LAYER_MIN_CHARS = 5
@@ -101,7 +101,7 @@ def read_text_page(page) -> list[tuple[float, str, object]]:
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     body = body_lines(page.filter(outside).extract_text_lines(return_chars=False), float(page.height))
-    right_edge = max((line["x1"] for line in body), default=float(page.width))
+    right_edge = right_margin_edge(body, float(page.width))
     items: list[tuple[float, str, object]] = [(top, "p", text) for top, text in paragraphs(body, right_edge)]
     for table in found:
         inside = [c for c in page.chars if table.bbox[0] <= (c["x0"] + c["x1"]) / 2 <= table.bbox[2]
@@ -199,7 +199,8 @@ def extract_pdf(data: bytes, limits: Limits, deadline: Deadline):
             deadline.check(f"reading page {number} of {total}")
             try:
                 state = text_layer_state(page)
-                items = read_text_page(page) if state == "usable" else []
+                # fake bold draws each glyph twice, a hair apart: "政政府府" without dedupe
+                items = read_text_page(page.dedupe_chars()) if state == "usable" else []
                 pictures = picture_regions(page) if state == "usable" else []
             except ExtractionProblem:
                 raise
