@@ -7,13 +7,16 @@ Contract:
     SUFFIXES: the file suffixes extract() understands.
 
 Extracted: html (paragraphs as <p>, tables as <table> with rowspan/colspan in document order, for
-the HTML parser), text (plain text; table rows one per line, cells tab-separated), pages,
-method ("text" | "ocr"), confidence (OCR mean word confidence 0-100, else None),
-status, error (None, or a clear message; with status "ok" it notes a partial read such as a
-page cap or a fallback tool).
+the HTML parser), text (plain text; table rows one per line, cells tab-separated), pages (PDF
+pages, workbook sheets, 1 for an image, None for DOCX/DOC), method ("text" | "ocr": "ocr" when
+any page or picture was OCR'd; such parts are marked "[OCR page 2, confidence 91.5]" in text,
+an html comment and <table data-ocr="true">), confidence (OCR mean word confidence 0-100, else
+None), status, error (None, or a clear message; with status "ok" it notes a partial read such as
+a page cap or a fallback tool).
 status: "ok" | "corrupt" | "encrypted" | "oversize" | "timeout" | "unsupported" | "empty" | "error".
 It never raises and never runs past the time cap: the type is taken from the bytes (then the
-suffix, then the media type), and the extractor runs in a killable child process.
+suffix, then the media type), and the extractor runs in a killable child process. Word/Excel
+"web page", MHTML and Word 2003 XML files served as .doc/.xls are read as what they are.
 """
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ from pathlib import Path
 from pipelines.documents.limits import DEFAULT_LIMITS, Limits
 
 SUFFIXES: frozenset[str] = frozenset(
-    {".pdf", ".docx", ".doc", ".wps", ".xlsx", ".xls", ".et", ".rtf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+    {".pdf", ".docx", ".doc", ".wps", ".xlsx", ".xls", ".et", ".rtf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp",
+     ".mht", ".mhtml"})
 
 EXTRACTABLE = {"pdf", "docx", "xlsx", "doc", "wps", "xls", "rtf", "word-xml", "office-html", "mhtml", "image"}
 
