@@ -263,12 +263,13 @@ def test_mhtml_served_as_doc():
 
 
 @pytest.mark.skipif(not HAS_SOFFICE, reason="soffice not installed")
-def test_word_2003_xml_served_as_doc(tmp_path):
+@pytest.mark.parametrize("filter_name, served_as", [("xml:MS Word 2003 XML", "report.doc"), ("rtf", "report.rtf")])
+def test_word_2003_xml_and_rtf(tmp_path, filter_name, served_as):
     from tests.fixtures.documents.make_fixtures import soffice_convert
 
-    target = tmp_path / "report.xml"
-    soffice_convert(DOCUMENTS / "report_2021.docx", target, "xml:MS Word 2003 XML")
-    result = extract(target.read_bytes(), "report.doc")
+    target = tmp_path / ("converted." + filter_name.split(":")[0])
+    soffice_convert(DOCUMENTS / "report_2021.docx", target, filter_name)
+    result = extract(target.read_bytes(), served_as)
     assert result.status == "ok", result.error
     assert labelled_rows(result.html) == labelled_rows(source_html())
 
