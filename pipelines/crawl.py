@@ -16,21 +16,31 @@ from pipelines.normalize import html_to_text
 
 
 class DocumentsPipeline:
-    """Extract text and tables from every downloaded attachment; a bad file is recorded, not fatal."""
+    """Extract text and tables from every downloaded attachment; a bad file is recorded, not fatal.
+
+    Extraction runs in a worker process per document (pipelines.documents) and can take seconds
+    (OCR), so it is waited for on a thread: the crawl keeps downloading meanwhile.
+    """
 
     def process_item(self, item, spider=None):
-        if not isinstance(item, ReportItem):
+        if not isinstance(item, ReportItem) or not any(a.status == "ok" and a.body for a in item.attachments):
             return item
-        for attachment in item.attachments:
-            if attachment.status != "ok" or attachment.body is None:
-                continue
-            extracted = documents.extract(attachment.body, attachment.filename, attachment.media_type)
-            attachment.text = extracted.text
-            attachment.html = extracted.html
-            attachment.extraction = {"method": extracted.method, "confidence": extracted.confidence,
-                                     "pages": extracted.pages, "status": extracted.status, "error": extracted.error,
-                                     "extracted": extracted}
-        return item
+        from twisted.internet.threads import deferToThread
+
+        return deferToThread(extract_attachments, item)
+
+
+def extract_attachments(item: ReportItem) -> ReportItem:
+    for attachment in item.attachments:
+        if attachment.status != "ok" or attachment.body is None:
+            continue
+        extracted = documents.extract(attachment.body, attachment.filename, attachment.media_type)
+        attachment.text = extracted.text
+        attachment.html = extracted.html
+        attachment.extraction = {"method": extracted.method, "confidence": extracted.confidence,
+                                 "pages": extracted.pages, "status": extracted.status, "error": extracted.error,
+                                 "extracted": extracted}
+    return item
 
 
 class ParsePipeline:
