@@ -135,7 +135,7 @@ class StorePipeline:
         self.db_path = db_path
         self.db = None
         self.run_id = None
-        self.outcomes = {"new": 0, "updated": 0, "unchanged": 0}
+        self.outcomes = {"new": 0, "updated": 0, "unchanged": 0, "kept": 0}
         self.errors = 0
         self.portal_reports: dict[str, int] = {}
         self.portal_errors: dict[str, int] = {}
@@ -175,6 +175,11 @@ class StorePipeline:
                         "kind": attachment.extraction["status"], "message": attachment.extraction.get("error")})
             outcome = store.save_report(self.db, row, attachments, item.parsed)
             self.outcomes[outcome] += 1
+            if outcome == "kept":
+                self.errors += 1
+                store.record_fetch_error(self.db, self.run_id, {
+                    "portal_id": item.portal_id, "url": item.url, "stage": "parse", "kind": "worse_capture",
+                    "message": "the page changed into something that cannot be parsed; the archived report stays current"})
             self.portal_reports[item.portal_id] = self.portal_reports.get(item.portal_id, 0) + 1
             for attachment in item.attachments:
                 attachment.body = None  # the archive has the bytes; free the memory

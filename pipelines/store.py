@@ -117,7 +117,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["report_versions"].create(
         {"report_id": str, "version": int, "content_hash": str, "title": str, "text": str,
          "page_meta": str, "warc_file": str, "warc_offset": int, "warc_length": int,
-         "fetched_at": str, "replaced_at": str},
+         "fetched_at": str, "replaced_at": str, "note": str},
         pk=("report_id", "version"), foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
     )
     db["attachments"].create(ATTACHMENT_COLUMNS, pk="id", foreign_keys=[("report_id", "reports", "id")],
@@ -194,8 +194,10 @@ def save_report(db: sqlite_utils.Database, report: dict[str, Any], attachments: 
                 parsed: dict[str, Any] | None) -> str:
     """Insert or update one report with its attachments, metrics and checks, in one transaction.
 
-    Returns "new", "updated" (content changed: the old version is kept in report_versions) or
-    "unchanged" (only last_seen moves).
+    Returns "new", "updated" (content changed: the old version is kept in report_versions),
+    "unchanged" (only last_seen moves) or "kept" (the new capture could not be parsed at all while
+    the archived one could: the archived copy stays current and the capture is filed in
+    report_versions with a note, so a broken page never replaces a good report).
     """
     report_id = report["id"]
     now = now_iso()
@@ -207,17 +209,17 @@ def save_report(db: sqlite_utils.Database, report: dict[str, Any], attachments: 
         elif existing.get("content_hash") == report.get("content_hash"):
             outcome = "unchanged"
             row = dict(existing, last_seen=now, list_title=report.get("list_title"), list_date=report.get("list_date"))
+        elif parsed is not None and parsed.get("fatal") and existing.get("parse_status") == "ok":
+            outcome = "kept"
+            _file_version(db, report_id, dict(report, version=_next_version(db, existing), last_changed=now),
+                          replaced_at=None, note="newer capture that could not be parsed; the archived copy stays current")
+            row = dict(existing, last_seen=now, list_title=report.get("list_title"), list_date=report.get("list_date"))
+            db["reports"].upsert(row, pk="id", alter=True)
+            return outcome
         else:
             outcome = "updated"
-            db["report_versions"].upsert({
-                "report_id": report_id, "version": existing.get("version") or 1,
-                "content_hash": existing.get("content_hash"), "title": existing.get("title"),
-                "text": existing.get("text"), "page_meta": existing.get("page_meta"),
-                "warc_file": existing.get("warc_file"), "warc_offset": existing.get("warc_offset"),
-                "warc_length": existing.get("warc_length"), "fetched_at": existing.get("last_changed"),
-                "replaced_at": now,
-            }, pk=("report_id", "version"))
-            row = dict(report, version=(existing.get("version") or 1) + 1,
+            _file_version(db, report_id, existing, replaced_at=now)
+            row = dict(report, version=_next_version(db, existing),
                        first_seen=existing.get("first_seen"), last_seen=now, last_changed=now)
         if outcome != "unchanged" and parsed is not None:
             row.update(parsed_columns(parsed))
@@ -235,6 +237,23 @@ def save_report(db: sqlite_utils.Database, report: dict[str, Any], attachments: 
             write_parse(db, report_id, parsed, in_transaction=True)
         search.index_report(db, report_id)
     return outcome
+
+
+def _next_version(db: sqlite_utils.Database, existing: dict[str, Any]) -> int:
+    filed = next(db.query("select max(version) as v from report_versions where report_id = ?", [existing["id"]]))["v"]
+    return max(existing.get("version") or 1, filed or 0) + 1
+
+
+def _file_version(db: sqlite_utils.Database, report_id: str, row: dict[str, Any], replaced_at: str | None,
+                  note: str | None = None) -> None:
+    db["report_versions"].upsert({
+        "report_id": report_id, "version": row.get("version") or 1,
+        "content_hash": row.get("content_hash"), "title": row.get("title"),
+        "text": row.get("text"), "page_meta": row.get("page_meta"),
+        "warc_file": row.get("warc_file"), "warc_offset": row.get("warc_offset"),
+        "warc_length": row.get("warc_length"), "fetched_at": row.get("last_changed"),
+        "replaced_at": replaced_at, "note": note,
+    }, pk=("report_id", "version"), alter=True)
 
 
 def parsed_columns(parsed: dict[str, Any]) -> dict[str, Any]:
