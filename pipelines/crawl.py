@@ -201,6 +201,15 @@ class StorePipeline:
             "non_reports": spider.counts["non_reports"],
             "errors": self.errors,
         }
+        for portal_id in spider.portals:
+            if not spider.reports_listed[portal_id]:
+                # A column that lists no report at all has usually moved or changed its CMS: say so.
+                self.errors += 1
+                self.portal_errors[portal_id] = self.portal_errors.get(portal_id, 0) + 1
+                store.record_fetch_error(self.db, self.run_id, {
+                    "portal_id": portal_id, "url": spider.portals[portal_id].start_urls[0], "stage": "list",
+                    "kind": "empty_column", "message": "the column listed no annual reports (moved, redesigned or blocked?)"})
+        counts["errors"] = self.errors
         store.finish_run(self.db, self.run_id, counts)
         with self.db.conn:
             for portal_id in spider.portals:

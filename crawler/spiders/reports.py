@@ -47,6 +47,7 @@ class ReportsSpider(scrapy.Spider):
         self.list_pages: Counter[str] = Counter()
         self.capped: set[str] = set()
         self.counts: Counter[str] = Counter()
+        self.reports_listed: Counter[str] = Counter()  # annual-report entries seen per portal
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -132,6 +133,7 @@ class ReportsSpider(scrapy.Spider):
         if not is_annual_report_title(entry.title or ""):
             self.counts["non_reports"] += 1
             return
+        self.reports_listed[portal.id] += 1
         if self.known.get(entry.url) == (entry.title, entry.date):
             self.counts["details_skipped"] += 1
             return
