@@ -51,7 +51,7 @@ def test_exact_metadata_per_report(crawled):
         row = found[path]
         meta = json.loads(row["page_meta"])
         for key, value in expected.items():
-            if key in ("attachments", "metrics"):
+            if key in ("attachments", "metrics", "failed_checks"):
                 continue
             actual = row["title"] if key == "title" else meta.get(key)
             assert actual == value, f"{path}: {key}"
@@ -123,6 +123,21 @@ def test_expected_metrics(crawled):
                                                             [found[path]["id"]])}
         for key, value in expected["metrics"].items():
             assert metrics.get(key) == value, f"{path}: {key}"
+
+
+def test_inconsistent_reports_flagged_not_dropped(crawled):
+    found = reports_by_path(crawled)
+    for path, expected in crawled["expected"]["reports"].items():
+        row = found[path]
+        failed = sorted(c["rule"] for c in crawled["first"]["checks"] if c["report_id"] == row["id"] and not c["passed"])
+        assert failed == sorted(expected.get("failed_checks", [])), path
+        assert row["failed_checks"] == len(failed)
+        keys = {m["key"] for m in crawled["first"]["metrics"] if m["report_id"] == row["id"]}
+        for rule in failed:  # a failed check never drops a number: the R1 cells are all still there
+            if rule.startswith("R1.requests."):
+                column = rule.rsplit(".", 1)[1]
+                for part in ("new", "carried_over", "total", "carry_forward"):
+                    assert f"requests.{part}.{column}" in keys, (path, rule, part)
 
 
 def test_second_crawl_fetches_no_detail_page_and_changes_no_row(crawled):
