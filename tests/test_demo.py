@@ -1,23 +1,23 @@
-"""`nianbao demo`: crawls every mock portal and ends with Datasette serving all their reports."""
+"""`nianbao demo`, as a newcomer runs it: crawls every mock portal, then Datasette serves all their
+reports; a real Chromium browses the crawled archive."""
 from __future__ import annotations
 
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
+import pytest
+
 from crawler.mockportals import fixture_sites
 from tests.crawl_helpers import REPO, expected_for
+from tests.datasette_fixtures import reports_containing
+from tests.test_browser import ARTIFACTS, CHROMIUM, browser, free_port, page, shown_report_ids  # noqa: F401
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+EXPECTED_REPORTS = sum(len(expected_for(root)["reports"]) for root in fixture_sites())
 
 
 def fetch_json(url: str):
@@ -25,27 +25,51 @@ def fetch_json(url: str):
         return json.loads(response.read())
 
 
-def test_demo_crawls_every_mock_portal_and_serves_it(tmp_path):
-    expected_reports = sum(len(expected_for(root)["reports"]) for root in fixture_sites())
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
     port = free_port()
-    db = tmp_path / "demo.db"
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "demo", "--db", str(db), "--port", str(port),
          "--portals-port", str(free_port() + 100)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    rows = None
     try:
-        deadline = time.monotonic() + 180
-        rows = None
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                rows = fetch_json(f"http://127.0.0.1:{port}/reports/reports.json?_shape=array&_size=max&_col=url")
+                rows = fetch_json(f"{base}/reports/reports.json?_shape=array&_size=max&_col=url")
                 break
             except OSError:
                 time.sleep(1)
-        assert rows is not None, f"Datasette never answered; demo said:\n{process.stdout.read() if process.poll() is not None else ''}"
-        assert len(rows) == expected_reports
-        assert len({row["url"] for row in rows}) == expected_reports
+        assert rows is not None, "Datasette never answered after the demo crawl"
+        yield {"base": base, "db": db, "rows": rows}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         output = process.communicate(timeout=30)[0]
-    assert f"archive holds {expected_reports} reports" in output
+        print(output)
+
+
+def test_demo_serves_every_report_of_every_mock_portal(demo):
+    assert len(demo["rows"]) == EXPECTED_REPORTS
+    assert len({row["url"] for row in demo["rows"]}) == EXPECTED_REPORTS
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="browser test needs Chromium at /usr/bin/chromium")
+def test_browse_the_crawled_demo(demo, page):  # noqa: F811
+    base = demo["base"]
+    page.goto(base + "/reports/reports")
+    facets = page.locator(".facet-info").evaluate_all("els => els.map(e => e.getAttribute('data-column'))")
+    assert {"province", "city", "report_year", "format"} <= set(facets)
+    page.screenshot(path=str(ARTIFACTS / "demo-reports.png"), full_page=True)
+    page.fill("input[name=_search]", "复议")
+    page.locator("input[name=_search]").press("Enter")
+    page.wait_for_url("**_search=*")
+    expected = reports_containing(demo["db"], "复议")
+    assert 0 < len(expected) < EXPECTED_REPORTS
+    assert shown_report_ids(page) == expected
+    page.goto(base + "/reports/inconsistent_reports")
+    assert "临沂市河东区科学技术局2022年政府信息公开工作年度报告" in page.locator("table.rows-and-columns").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "demo-inconsistent.png"), full_page=True)
+    assert page.console_errors == []
