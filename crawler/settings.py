@@ -39,6 +39,8 @@ NIANBAO_PORTALS = None  # default: data/portals.yml
 DOWNLOADER_MIDDLEWARES = {
     # Above HttpCompressionMiddleware (590), so it sees the bytes exactly as served.
     "crawler.middlewares.RawArchiveMiddleware": 595,
+    # Between CookiesMiddleware (700) and RedirectMiddleware (600): see crawler/antibot.py.
+    "crawler.antibot.AntiBotMiddleware": 650,
 }
 
 ITEM_PIPELINES = {

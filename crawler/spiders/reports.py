@@ -19,6 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
+from crawler.antibot import BlockedByAntiBot
 from crawler.encoding import detect_encoding
 from crawler.families import all_families
 from crawler.items import AttachmentItem, FetchErrorItem, ListingEntry, ReportItem
@@ -238,7 +239,9 @@ class ReportsSpider(scrapy.Spider):
         portal_id = request.meta.get("nianbao_portal")
         stage = request.meta.get("nianbao_stage")
         status = None
-        if failure.check(HttpError):
+        if failure.check(BlockedByAntiBot):
+            kind, message = "blocked", failure.getErrorMessage()
+        elif failure.check(HttpError):
             status = failure.value.response.status
             kind, message = f"http_{status}", f"HTTP {status}"
         elif failure.check(defer.CancelledError):
