@@ -4,7 +4,9 @@ A row is a list of `Cell`s. Rows from HTML `<tr>`s, `|`-separated lines, tab-sep
 (attachment text) and tab-indented copies (one cell per line, a blank line ends the row, as in
 ../shared/seeds/003) are *bounded*: their blank cells are known. Plain one-cell-per-line text has
 no row boundaries (an empty line is a blank cell or a row end), so each line becomes its own
-unbounded row and the reader groups cells by their labels instead.
+unbounded row and the reader groups cells by their labels instead. Some page-to-text tools end
+every cell line with a pipe ("规章 |") and put runs of blank cells on lines of pipes only ("||||");
+their blanks are not in column order, so such a copy is read as plain one-cell-per-line text.
 
 HTML cells carry their grid column (after rowspan/colspan), so merged headers can be resolved
 by position; text cells have `col=None`.
@@ -97,11 +99,26 @@ def html_rows(markup: str) -> list[Row]:
 
 
 # --- text -------------------------------------------------------------------------------------
+_CELL_THEN_PIPE = re.compile(r"^[^|]*[^|\s][^|]*\|\s*$")
+_PIPES_ONLY = re.compile(r"^\s*\|[|\s]*$")
+
+
+def _pipe_per_cell(lines: list[str]) -> bool:
+    """One cell per line, each closed by a pipe: most pipe-bearing lines are 'cell |' or pipes only."""
+    single = sum(1 for line in lines if _CELL_THEN_PIPE.match(line))
+    piped = sum(1 for line in lines if "|" in line)
+    return single >= 8 and single + sum(1 for line in lines if _PIPES_ONLY.match(line)) >= 0.9 * piped
+
+
 def text_rows(text: str) -> list[Row]:
     """Linearised text → rows. See the module docstring for the layouts understood."""
     rows: list[Row] = []
     tab_row: Row | None = None
-    for raw in normalize_text(text).split("\n"):
+    lines = normalize_text(text).split("\n")
+    if _pipe_per_cell(lines):
+        lines = ["" if _PIPES_ONLY.match(line) else line.rstrip().rstrip("|") if _CELL_THEN_PIPE.match(line) else line
+                 for line in lines]
+    for raw in lines:
         if tab_row is not None and not raw.strip(" "):  # "\t" alone is a blank cell, "" ends the row
             rows.append(tab_row)
             tab_row = None
