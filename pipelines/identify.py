@@ -39,13 +39,29 @@ def _label_spans(line: str) -> list[tuple[str, int, int]]:
             for i, m in enumerate(matches)]
 
 
+def _cell_pairs(line: str) -> list[tuple[str, str]]:
+    """A metadata table copied as '索 引 号 | 0144/2018-04736 | 分 类 | …': (label, value) for each
+    cell that is a whole label, its value the next cell."""
+    cells = [re.sub(r"\s+", "", cell).rstrip(":") for cell in line.split("|")]
+    return [(cell, cells[i + 1]) for i, cell in enumerate(cells[:-1]) if re.fullmatch(_ANY_LABEL, cell)]
+
+
+def _line_pairs(line: str) -> list[tuple[str, str]]:
+    if line.count("|") >= 2:
+        pairs = _cell_pairs(line)
+        if pairs:
+            return pairs
+    return [(label, re.split(r"\s{2,}|\t|\|", line[start:end])[0]) for label, start, end in _label_spans(line)]
+
+
 def text_meta(text: str) -> dict[str, str]:
-    """Metadata printed as 'label: value' lines in copied text (发布时间:…, 信息索取号:…)."""
+    """Metadata printed as 'label: value' lines in copied text (发布时间:…, 信息索取号:…), or as
+    'label | value |' cells of a copied metadata table."""
     found: dict[str, str] = {}
     for line in text.split("\n")[:80]:
-        for label, start, end in _label_spans(line):
+        for label, value in _line_pairs(line):
             key = next((k for k, alternatives in _META_LABELS.items() if re.fullmatch(alternatives, label)), None)
-            value = re.split(r"\s{2,}|\t", line[start:end])[0].strip(" |•·")
+            value = value.strip(" |•·")
             if key is None or not value or value in ("无", "-", "/") or key in found:
                 continue
             if key in ("published", "written"):
@@ -65,12 +81,34 @@ def text_meta(text: str) -> dict[str, str]:
 _TITLE_SKIP = re.compile(r"^(URL:|发布时间|来源|字体|信息类别|索引号|信息索取号|•|\[|首页|当前位置)")
 
 
+# A whole line that is a report's title and names its year: '…2020年政府信息公开工作年度报告'.
+_TITLE_LINE = re.compile(rf"^(?:第[一二三四五六七八九十\d]+篇:)?(?P<title>[^,，。;；:：|>]{{0,40}}{YEAR}年?度?[^,，。;；:：|>]{{0,30}}?"
+                         r"(?:信息公开|政务公开|信息公開)[^,，。;；:：|>]{0,12}?(?:报告|年报))$")
+# Page furniture above the heading: breadcrumbs, login links, accessibility switches, a column name.
+_TITLE_FURNITURE = re.compile(r">|当前位置|登录|注册|关怀版|无障碍|访问量|字号|打印|^政府信息公开$|^信息公开$")
+
+
+def _title_line(lines: list[str]) -> str | None:
+    """The best single line among the top ones that is a full title with its year and a name: one
+    naming the report in full (…年度报告) before a column name (2020年信息公开年报)."""
+    found = [m.group("title") for m in (_TITLE_LINE.match(re.sub(r"\s+", "", line)) for line in lines) if m]
+    # '2021年政府信息公开工作年度报告' names nobody: the line above may hold the name (joined below)
+    found = [title for title in found if agency_in_title(title)]
+    full = [title for title in found if re.search(r"工作.{0,2}报告|年度报告", title)]
+    return (full or found or [None])[0]
+
+
 def find_title(text: str) -> str | None:
-    """The heading at the top: the first lines joined up to 报告/年报 ('…工作\n年 度 报 告'). PDF text
-    may run the title into the body ('…年度报告2021年,我局…'): the title stops at 报告. None when
-    the top names no report (an attached table's caption is no title)."""
+    """The heading at the top: a line that is a whole title with its year, else the first lines
+    joined up to 报告/年报 ('…工作\n年 度 报 告'). PDF text may run the title into the body
+    ('…年度报告2021年,我局…'): the title stops at 报告. None when the top names no report (an
+    attached table's caption is no title)."""
     lines = [line.strip() for line in text.split("\n")[:30]]
     lines = [line for line in lines if line and not _TITLE_SKIP.match(line)]
+    whole = _title_line(lines[:12])
+    if whole:
+        return whole
+    lines = [line for line in lines if not _TITLE_FURNITURE.search(line)]
     joined = ""
     for line in lines[:4]:
         if re.match(r"^(根据|按照|依据|现将|本报告|本年度报告|为)", line):
@@ -120,6 +158,26 @@ def agency_in_title(title: str | None) -> str | None:
     head = re.sub(rf"{YEAR}年?度?", "", head)
     head = re.sub(r"^(关于|[《<\"“])+|(关于|[的》>\"”])+$", "", head).strip("()（）:：-— ")
     return head if len(head) >= 2 else None
+
+
+# The opening sentence naming who publishes or compiled the report: '现公布泰州市人民政府2017年政府
+#信息公开工作年度报告', '特编制舒兰市…局2016年…报告', '本报告由重庆…管理委员会根据…编制'.
+_OPENING_AGENCY = (
+    re.compile(rf"(?:现公布|向社会公布|特编制|现将)([\u4e00-\u9fff()（）]{{2,30}}?){YEAR}年度?(?:本级)?(?:政府)?(?:信息公开|政务信息公开|政务公开)"),
+    re.compile(r"本报告(?:是)?由([\u4e00-\u9fff()（）]{2,30}?)(?:根据|依据|按照|编制)"),
+)
+
+
+def agency_in_opening(text: str) -> str | None:
+    """A full agency name the first paragraphs state as the report's author, else None."""
+    flat = compact(text)[:1200]
+    for pattern in _OPENING_AGENCY:
+        for match in pattern.finditer(flat):
+            # the government, not the office inside it that compiled the report
+            name = re.sub(r"(?<=政府)(?:信息公开|政务公开)(?:工作)?(?:领导小组)?(?:办公室|办)$", "", match.group(1))
+            if is_agency_like(name) and is_complete_name(name):
+                return name
+    return None
 
 
 def is_complete_name(name: str | None) -> bool:
@@ -211,6 +269,9 @@ def identify_agency(title: str | None, text: str, page_meta: dict, portal: dict 
             return (name if is_complete_name(name) else complete_agency(name, place) or name), "registry"
     if stem and is_complete_name(stem):
         return stem, "title"  # a government's own report names only its place
+    stated = agency_in_opening(text)
+    if stated:
+        return stated, "body"
     for name, source in candidates:
         if name:
             return complete_agency(name, place) or name, source

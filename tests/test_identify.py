@@ -168,3 +168,24 @@ def test_old_headings_alone_do_not_make_a_recent_report_legacy():
     assert identify.report_format(None, False, text, 2018) == "legacy"
     assert identify.report_format(None, False, text, 2020) == "unknown"
     assert identify.report_format(None, True, text, 2020) == "legacy"  # the old 统计表 itself decides
+
+
+@pytest.mark.parametrize("opening, agency", [
+    ("本报告由丽水市人民政府信息公开工作领导小组办公室根据《条例》要求汇总编制而成。", "丽水市人民政府"),
+    ("根据《条例》规定，现公布嘉兴市人民政府2016年政府信息公开工作年度报告。", "嘉兴市人民政府"),
+    ("特编制桐乡市民政局2015年政府信息公开年度报告。全文包括概述。", "桐乡市民政局"),
+    ("本报告由区政府办公室根据《条例》编制。", None),  # no place: not a full name
+    ("2018年，本局主动公开政府信息88条。", None),
+])
+def test_agency_stated_in_the_opening(opening, agency):
+    assert identify.agency_in_opening(opening) == agency
+
+
+@pytest.mark.parametrize("top, title", [
+    ("当前位置：首页 > 年报\n2019年信息公开年报\n平湖市教育局2019年政府信息公开工作年度报告\n发布日期：2020-01-20",
+     "平湖市教育局2019年政府信息公开工作年度报告"),
+    ("第二篇：2011年海宁市司法局政府信息公开年度报告\n正文", "2011年海宁市司法局政府信息公开年度报告"),
+    ("海盐县\n2020年政府信息公开工作年度报告\n一、总体情况", "海盐县2020年政府信息公开工作年度报告"),
+])
+def test_title_line_among_page_furniture(top, title):
+    assert identify.find_title(normalize_text(top)) == title
