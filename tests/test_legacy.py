@@ -206,3 +206,16 @@ def test_pdf_rows_whose_cells_ran_together():
 def test_rows_before_any_block_row_only_when_unambiguous():
     table = extract_legacy_table("统计指标\n单位\n统计数\n（一）收到申请数\n件\n3\n（一）维持具体行政行为数\n件\n1\n")
     assert {key: f.value for key, f in table.findings.items()} == {"requests.new.total": 3}
+
+
+def test_ten_thousands_written_with_wan():
+    assert prose("2019年，通过门户网站和新媒体等形式主动公开政府信息2.06万条。") == {"active.total": 20600}
+    assert prose("全年主动公开政府信息3万余条。") == {"active.total": 30000}
+    found = extract_prose(normalize_text("四、收费情况\n2016年依申请公开收取费用0.5万元。"))
+    assert (found["disclosure_fees.total"].value, found["disclosure_fees.total"].unit) == (0.5, "万元")
+
+
+def test_gong_gongkai_without_zhudong_is_the_year_total():
+    assert prose("（二）规范程序\n2019年度，共公开政府信息17条，其中财政信息6条。") == {"active.total": 17}
+    # an application count is not what was proactively disclosed
+    assert prose("2019年度，共公开依申请政府信息3条。") == {}

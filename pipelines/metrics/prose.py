@@ -116,11 +116,15 @@ def clauses(text: str) -> list[Clause]:
 
 
 def _first_count(text: str, units: str) -> tuple[int | float, str] | None:
-    match = re.search(NUMBER + rf"(?:余)?({units})", text)
+    # "1.53万条": ten thousands written with 万 before a count unit (万元 stays an amount's unit)
+    match = re.search(NUMBER + rf"(万(?!元))?(?:余)?({units})", text)
     if not match:
         return None
     value = _number(match.group(1))
-    return (value, match.group(2)) if value is not None else None
+    if value is not None and match.group(2):
+        value = round(value * 10000, 6)
+        value = int(value) if float(value).is_integer() else value
+    return (value, match.group(3)) if value is not None else None
 
 
 def _channel(text: str) -> str | None:
@@ -161,6 +165,9 @@ def _active(clause: Clause, found: dict[str, Finding]) -> None:
         _keep(found, channel, count, clause)
     elif re.search(r"(?:在|通过|于)[^,]*?(专栏|平台|网)", text):
         return  # a named venue that is no channel of METRICS.md ("在…政务信息公开专栏发布信息30条")
+    elif re.search(r"共(?:计)?(?:公开|发布|公布)(?:政府|政务)?信息", text) and YEAR_SCOPE.search(clause.sentence) \
+            and "申请" not in clause.sentence:
+        _keep(found, "active.total", count, clause)  # "2020年度,共公开政府信息9条" names no channel: all of them
     elif "主动公开" in clause.section and published:
         _keep(found, "active.total", count, clause)
 
