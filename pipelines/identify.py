@@ -78,7 +78,9 @@ def text_meta(text: str) -> dict[str, str]:
     return found
 
 
-_TITLE_SKIP = re.compile(r"^(URL:|发布时间|来源|字体|信息类别|索引号|信息索取号|•|\[|首页|当前位置)")
+_TITLE_SKIP = re.compile(r"^(URL:|发布时间|来源|字体|信息类别|索引号|信息索取号|•|\[|首页|当前位置|Page\s*\d|P\.\s*\d)", re.I)
+# A section heading ('一、总体情况') means the body has begun: no title above it was found.
+_SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.]")
 
 
 # A whole line that is a report's title and names its year: '…2020年政府信息公开工作年度报告'.
@@ -111,7 +113,7 @@ def find_title(text: str) -> str | None:
     lines = [line for line in lines if not _TITLE_FURNITURE.search(line)]
     joined = ""
     for line in lines[:4]:
-        if re.match(r"^(根据|按照|依据|现将|本报告|本年度报告|为)", line):
+        if re.match(r"^(根据|按照|依据|现将|本报告|本年度报告|为)", line) or _SECTION_HEADING.match(line):
             break  # the body has begun
         joined += re.sub(r"\s+", "", line)
         match = re.match(r"^(.{4,80}?(?:报告|年报))", joined)

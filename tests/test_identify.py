@@ -186,6 +186,8 @@ def test_agency_stated_in_the_opening(opening, agency):
      "平湖市教育局2019年政府信息公开工作年度报告"),
     ("第二篇：2011年海宁市司法局政府信息公开年度报告\n正文", "2011年海宁市司法局政府信息公开年度报告"),
     ("海盐县\n2020年政府信息公开工作年度报告\n一、总体情况", "海盐县2020年政府信息公开工作年度报告"),
+    ("一、总体情况\n本年报根据《条例》要求编制。", None),  # a heading then the body: no title
+    ("Page 7 - 2021年报_交通局\nP. 7\n四、结转下年度继续办理 0 0 0 0 0 0 0", None),  # flipbook furniture
 ])
 def test_title_line_among_page_furniture(top, title):
     assert identify.find_title(normalize_text(top)) == title

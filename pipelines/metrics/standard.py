@@ -24,6 +24,7 @@ TABLE3_COLUMN_NAMES = {"natural_person": "自然人", "business": "商业企业"
                        "nonprofit": "社会公益组织", "legal_service": "法律服务机构", "other_org": "其他", "total": "总计"}
 TABLE3_GROUP_CHILDREN = frozenset({"business", "research", "nonprofit", "legal_service", "other_org", "subtotal"})
 TABLE4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
+TABLE4_LEAVES = ("upheld", "corrected", "other", "pending", "total")
 TABLE2_ALLOWED = {
     "rules": {"made", "published", "total", "issued", "repealed", "in_force"},
     "normative": {"made", "published", "total", "issued", "repealed", "in_force"},
@@ -293,6 +294,10 @@ class _Reader:
     def _table4_columns(self) -> list[Column]:
         blocks = [g for g in self.groups if g[0] != "litigation"]
         leaves = self.header
+        if not leaves:
+            # PDF text whose vertical headers came out one character per token ("结 结 其 尚 / 果 果 他
+            # 未 …"): the template's fifteen columns are fixed, in the same order in 2019 and 2021.
+            return [Column(f"{block}.{leaf}", f"{block} {leaf}") for block in TABLE4_BLOCKS for leaf in TABLE4_LEAVES]
         if leaves and all(pos is not None for _, _, pos, _ in leaves) and blocks \
                 and all(g[2] is not None for g in blocks):
             columns = []
@@ -349,7 +354,7 @@ class _Reader:
         if not values or all(v.number is None for v in values) or self.table is None:
             return
         if self.table == 4:
-            if self.columns is None and self.header:
+            if self.columns is None and (self.header or self.groups):
                 self.columns = self._table4_columns()
             self._place(values, self.columns or [], "", "行政复议/行政诉讼")
             self.table = None  # one data row per table 四
