@@ -170,16 +170,40 @@ _OPENING_AGENCY = (
 )
 
 
+# The contact sentence of the opening: '如对本报告有任何疑问,请与岱山县卫生健康局联系'.
+_CONTACT_AGENCY = re.compile(r"请与([\u4e00-\u9fff()（）]{2,40}?)联系")
+# The disclosure office inside an agency, which compiles the report and answers questions on it.
+# A government's report names its 办公室 as the contact: the government is the author.
+_DISCLOSURE_OFFICE = re.compile(r"(?:政务|政府)?(?:信息公开|政务公开|政务信息公开)(?:工作)?(?:领导小组)?(?:办公室|办|处)$"
+                                r"|(?<=人民政府)办公室$")
+# Zone names that begin like a place but name none ('经济开发区管委会…' of which city?).
+_ZONE_WITHOUT_PLACE = re.compile(r"^(?:经济技术开发区|经济开发区|高新技术产业开发区|高新区|开发区|工业园区)")
+
+
+def _full_agency(name: str, office_suffix: re.Pattern) -> str | None:
+    name = office_suffix.sub("", name)
+    return name if is_agency_like(name) and is_complete_name(name) else None
+
+
 def agency_in_opening(text: str) -> str | None:
     """A full agency name the first paragraphs state as the report's author, else None."""
     flat = compact(text)[:1200]
     for pattern in _OPENING_AGENCY:
         for match in pattern.finditer(flat):
             # the government, not the office inside it that compiled the report
-            name = re.sub(r"(?<=政府)(?:信息公开|政务公开)(?:工作)?(?:领导小组)?(?:办公室|办)$", "", match.group(1))
-            if is_agency_like(name) and is_complete_name(name):
+            name = _full_agency(match.group(1), re.compile(r"(?<=政府)(?:信息公开|政务公开)(?:工作)?(?:领导小组)?(?:办公室|办)$"))
+            if name:
                 return name
     return None
+
+
+def agency_in_contact(text: str) -> str | None:
+    """The full name in the opening's contact sentence, its disclosure office left off; a weak
+    statement (a government's report may give its 办公室), used only when nothing better is known."""
+    match = _CONTACT_AGENCY.search(compact(text)[:1500])
+    if not match or _ZONE_WITHOUT_PLACE.match(match.group(1)):
+        return None
+    return _full_agency(match.group(1), _DISCLOSURE_OFFICE)
 
 
 def is_complete_name(name: str | None) -> bool:
@@ -274,6 +298,9 @@ def identify_agency(title: str | None, text: str, page_meta: dict, portal: dict 
     stated = agency_in_opening(text)
     if stated:
         return stated, "body"
+    contact = agency_in_contact(text)
+    if contact:
+        return contact, "contact"
     for name, source in candidates:
         if name:
             return complete_agency(name, place) or name, source

@@ -191,3 +191,14 @@ def test_agency_stated_in_the_opening(opening, agency):
 ])
 def test_title_line_among_page_furniture(top, title):
     assert identify.find_title(normalize_text(top)) == title
+
+
+@pytest.mark.parametrize("opening, agency", [
+    ("如对本年度报告有任何疑问，请与嵊泗县交通运输局联系（电话：0580-0000000）。", "嵊泗县交通运输局"),
+    ("如对本报告有疑问，请与温岭市人民政府办公室联系。", "温岭市人民政府"),
+    ("请与龙泉市住房和城乡建设局政务公开办公室联系。", "龙泉市住房和城乡建设局"),
+    ("请与经济开发区管委会党政办公室联系。", None),  # which city's zone?
+    ("请与本局办公室联系。", None),
+])
+def test_agency_from_the_contact_sentence(opening, agency):
+    assert identify.agency_in_contact(opening) == agency
