@@ -234,9 +234,10 @@ def find_signature(text: str) -> tuple[str | None, str | None]:
 
 
 def date_under_title(text: str) -> str | None:
-    """'（2019年2月18日）' on its own line among the first lines: the release date."""
+    """'（2019年2月18日）' on its own line among the first lines: the release date (a source
+    printed after it on the same line, '2022年01月18日来源:…', is page furniture)."""
     for line in [compact(line) for line in text.split("\n")[:12]]:
-        match = re.fullmatch(r"[(（]?((?:19|20)\d{2}年\d{1,2}月\d{1,2}日)[)）]?", line)
+        match = re.fullmatch(r"[(（]?((?:19|20)\d{2}年\d{1,2}月\d{1,2}日)[)）]?(?:(?:信息)?来源[:：].*)?", line)
         if match:
             return parse_date(match.group(1))
     return None

@@ -80,6 +80,7 @@ def test_signature_block_and_garbled_date():
 
 def test_date_under_title():
     assert identify.date_under_title(normalize_text("吉林市科技局2018年\n\n政府信息年度报告\n（2019年2月18日）\n根据")) == "2019-02-18"
+    assert identify.date_under_title(normalize_text("某街道2021年政府信息公开工作年度报告\n某街道办事处\n2022年01月20日来源：本站\n")) == "2022-01-20"
 
 
 @pytest.mark.parametrize("title, text, meta, portal, agency, source", [

@@ -217,5 +217,6 @@ def test_ten_thousands_written_with_wan():
 
 def test_gong_gongkai_without_zhudong_is_the_year_total():
     assert prose("（二）规范程序\n2019年度，共公开政府信息17条，其中财政信息6条。") == {"active.total": 17}
+    assert prose("一年来，共计公开政府信息58条；信箱收到咨询2条。") == {"active.total": 58}
     # an application count is not what was proactively disclosed
     assert prose("2019年度，共公开依申请政府信息3条。") == {}

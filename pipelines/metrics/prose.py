@@ -20,7 +20,7 @@ NEGATION = re.compile(r"未|没有|无|不存在|为零|为0(?!\d)|均为零|零
 # Counts over more than the year ("2017年以来共计发布…273条", "历年累计…"). A bare 累计 in a sentence
 # that names the year ("2021年，我局累计主动公开政府信息235条") is the year's total.
 CUMULATIVE = re.compile(r"以来|历年|至今|截至|截止|开通")
-YEAR_SCOPE = re.compile(r"(?:19|20)\d{2}年(?:度)?(?!以来)|全年|本年|年内")
+YEAR_SCOPE = re.compile(r"(?:19|20)\d{2}年(?:度)?(?!以来)|全年|本年|年内|一年来")
 MAX_CLAUSE = 200
 COUNT = re.compile(NUMBER + r"(?:余)?(条|件|次|个|人|起|宗|元|万元)")
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.](?!\d))")
