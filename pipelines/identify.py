@@ -163,10 +163,13 @@ def agency_in_title(title: str | None) -> str | None:
 
 
 # The opening sentence naming who publishes or compiled the report: '现公布泰州市人民政府2017年政府
-#信息公开工作年度报告', '特编制舒兰市…局2016年…报告', '本报告由重庆…管理委员会根据…编制'.
+#信息公开工作年度报告', '特编制舒兰市…局2016年…报告', '本报告由重庆…管理委员会根据…编制', or the
+# first sentence of the year's account with the agency as its subject.
 _OPENING_AGENCY = (
     re.compile(rf"(?:现公布|向社会公布|特编制|现将)([\u4e00-\u9fff()（）]{{2,30}}?){YEAR}年度?(?:本级)?(?:政府)?(?:信息公开|政务信息公开|政务公开)"),
     re.compile(r"本报告(?:是)?由([\u4e00-\u9fff()（）]{2,30}?)(?:根据|依据|按照|编制)"),
+    # the year's first sentence with the agency as its subject: '2021年,阿巴嘎旗卫生健康委员会坚持…'
+    re.compile(rf"{YEAR}年度?,?([\u4e00-\u9fff()（）]{{2,30}}?)(?:严格按照|认真贯彻|认真落实|坚持|紧紧围绕|高度重视)"),
 )
 
 
