@@ -7,6 +7,7 @@ no row boundaries (an empty line is a blank cell or a row end), so each line bec
 unbounded row and the reader groups cells by their labels instead. Some page-to-text tools end
 every cell line with a pipe ("规章 |") and put runs of blank cells on lines of pipes only ("||||");
 their blanks are not in column order, so such a copy is read as plain one-cell-per-line text.
+A copy with an empty line after every line ("double-spaced") has its separator lines dropped first.
 
 HTML cells carry their grid column (after rowspan/colspan), so merged headers can be resolved
 by position; text cells have `col=None`.
@@ -110,11 +111,34 @@ def _pipe_per_cell(lines: list[str]) -> bool:
     return single >= 8 and single + sum(1 for line in lines if _PIPES_ONLY.match(line)) >= 0.9 * piped
 
 
+def _double_spaced(lines: list[str]) -> bool:
+    """Every line followed by an empty one (a copy that puts a blank line after each cell): then one
+    empty line separates cells and only a longer run stands for blank cells."""
+    filled = [bool(line.strip()) for line in lines]
+    adjacent = sum(1 for a, b in zip(filled, filled[1:]) if a and b)
+    return sum(filled) >= 20 and adjacent <= 0.05 * sum(filled)
+
+
+def _undouble(lines: list[str]) -> list[str]:
+    """Drop the separator lines of double-spaced text: a run of 2k+1 empty lines is k blank cells."""
+    out, run = [], 0
+    for line in lines + ["end"]:
+        if not line.strip():
+            run += 1
+            continue
+        out += [""] * ((run - 1) // 2) if run else []
+        out.append(line)
+        run = 0
+    return out[:-1]
+
+
 def text_rows(text: str) -> list[Row]:
     """Linearised text → rows. See the module docstring for the layouts understood."""
     rows: list[Row] = []
     tab_row: Row | None = None
     lines = normalize_text(text).split("\n")
+    if _double_spaced(lines):
+        lines = _undouble(lines)
     if _pipe_per_cell(lines):
         lines = ["" if _PIPES_ONLY.match(line) else line.rstrip().rstrip("|") if _CELL_THEN_PIPE.match(line) else line
                  for line in lines]
