@@ -506,9 +506,36 @@ def _derive_headlines(metrics: dict, provenance: dict) -> None:
             "snippet": f"未经复议直接起诉 总计 {direct} + 复议后起诉 总计 {after}"}
 
 
+def _header_fragments(row: Row) -> list[int]:
+    """Indexes of the cells of a table 三 header row that are no header yet ('商业' of 商业企业)."""
+    return [i for i, c in enumerate(row.cells) if c.text and _is_label(c.text) and len(labels.squash(c.text)) <= 4
+            and labels.match(c.text, labels.TABLE3_COLUMNS) is None]
+
+
+def _join_split_header_rows(rows: list[Row]) -> list[Row]:
+    """A header row wrapped onto a second text row ('商业 | 科研 | 社会公益组织 |' then '企业 | 机构 |'):
+    the second row's cells complete the first row's fragments, in order, when every join is a header."""
+    out: list[Row] = []
+    for row in rows:
+        previous = out[-1] if out and out[-1].bounded and row.bounded else None
+        cells = [c for c in row.cells if c.text]
+        if previous is not None and cells and all(_is_label(c.text) and len(labels.squash(c.text)) <= 4 for c in cells):
+            fragments = _header_fragments(previous)
+            if len(fragments) == len(cells):
+                joined = [previous.cells[i].text + cell.text for i, cell in zip(fragments, cells)]
+                if all(labels.match(text, labels.TABLE3_COLUMNS, strict=True) for text in joined):
+                    merged = list(previous.cells)
+                    for i, text in zip(fragments, joined):
+                        merged[i] = Cell(text, merged[i].col, merged[i].span)
+                    out[-1] = Row(merged, bounded=True)
+                    continue
+        out.append(row)
+    return out
+
+
 def _read(rows: list[Row], source: str) -> dict:
     reader = _Reader()
-    reader.read(rows)
+    reader.read(_join_split_header_rows(rows))
     fmt, notes = _template(reader, source)
     _derive_headlines(reader.metrics, reader.provenance)
     return {"format": fmt, "metrics": reader.metrics, "provenance": reader.provenance,
