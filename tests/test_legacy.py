@@ -220,3 +220,8 @@ def test_gong_gongkai_without_zhudong_is_the_year_total():
     assert prose("一年来，共计公开政府信息58条；信箱收到咨询2条。") == {"active.total": 58}
     # an application count is not what was proactively disclosed
     assert prose("2019年度，共公开依申请政府信息3条。") == {}
+
+
+def test_article_numbers_are_not_counts():
+    text = "（二）主动公开。围绕《条例》第二十条法定公开范围优化公开目录。全年主动公开政府信息60余条。"
+    assert prose(text) == {"active.total": 60}

@@ -22,7 +22,9 @@ NEGATION = re.compile(r"未|没有|无|不存在|为零|为0(?!\d)|均为零|零
 CUMULATIVE = re.compile(r"以来|历年|至今|截至|截止|开通")
 YEAR_SCOPE = re.compile(r"(?:19|20)\d{2}年(?:度)?(?!以来)|全年|本年|年内|一年来")
 MAX_CLAUSE = 200
-COUNT = re.compile(NUMBER + r"(?:余)?(条|件|次|个|人|起|宗|元|万元)")
+# '第二十条' cites an article: a numeral after 第 (or inside a longer number) is no count.
+NOT_ORDINAL = r"(?<![第\d零〇一二两三四五六七八九十百千万.])"
+COUNT = re.compile(NOT_ORDINAL + NUMBER + r"(?:余)?(条|件|次|个|人|起|宗|元|万元)")
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.](?!\d))")
 # Row labels of the standard table 三 ("无正当理由大量反复申请", "逾期未按收费通知要求缴纳费用"):
 # when such a table is linearised into the text they are not sentences about the year.
@@ -117,7 +119,7 @@ def clauses(text: str) -> list[Clause]:
 
 def _first_count(text: str, units: str) -> tuple[int | float, str] | None:
     # "1.53万条": ten thousands written with 万 before a count unit (万元 stays an amount's unit)
-    match = re.search(NUMBER + rf"(万(?!元))?(?:余)?({units})", text)
+    match = re.search(NOT_ORDINAL + NUMBER + rf"(万(?!元))?(?:余)?({units})", text)
     if not match:
         return None
     value = _number(match.group(1))
