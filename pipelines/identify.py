@@ -68,8 +68,8 @@ def text_meta(text: str) -> dict[str, str]:
                 value = parse_date(value)
                 if not value:
                     continue
-            if key == "index_no" and not re.search(r"\d", value):
-                continue
+            if key == "index_no" and (not re.search(r"\d", value) or re.search(r"(?i)none|null|undefined", value)):
+                continue  # '/2021-None': a CMS placeholder, no number
             if key == "doc_no" and not re.search(r"号|〔|\[|\d", value):
                 continue
             if key == "publisher" and value in GENERIC_PUBLISHERS:
@@ -113,8 +113,9 @@ def find_title(text: str) -> str | None:
     lines = [line for line in lines if not _TITLE_FURNITURE.search(line)]
     joined = ""
     for line in lines[:4]:
-        if re.match(r"^(根据|按照|依据|现将|本报告|本年度报告|为)", line) or _SECTION_HEADING.match(line):
-            break  # the body has begun
+        if re.match(r"^(根据|按照|依据|现将|本报告|本年度报告|为)", line) or _SECTION_HEADING.match(line) \
+                or re.search(r"(?:根据|按照|依据)《", line):
+            break  # the body has begun ('本镇根据《条例》规定,特向社会公开…年度报告' is no title)
         joined += re.sub(r"\s+", "", line)
         match = re.match(r"^(.{4,80}?(?:报告|年报))", joined)
         if match and re.search(r"信息|政务|年度|年报", match.group(1)):
@@ -140,6 +141,7 @@ def year_in_body(text: str) -> int | None:
     """统计期限 / 1月1日至12月31日 / '现将…YYYY年…报告' near the start of the body."""
     flat = compact(text)
     for pattern in (rf"统计期限[^。]{{0,6}}?({YEAR})", rf"({YEAR})年1月1日(?:起)?至(?:{YEAR}年)?12月31日",
+                    rf"(?:截止|截至)(?:到)?({YEAR})年12月31日",
                     rf"现将[^。]{{0,20}}?({YEAR})年度?", rf"({YEAR})年度"):
         match = re.search(pattern, flat[:1500])
         if match:
@@ -168,6 +170,7 @@ def agency_in_title(title: str | None) -> str | None:
 _OPENING_AGENCY = (
     re.compile(rf"(?:现公布|向社会公布|特编制|现将)([\u4e00-\u9fff()（）]{{2,30}}?){YEAR}年度?(?:本级)?(?:政府)?(?:信息公开|政务信息公开|政务公开)"),
     re.compile(r"本报告(?:是)?由([\u4e00-\u9fff()（）]{2,30}?)(?:根据|依据|按照|编制)"),
+    re.compile(r"要求,由([\u4e00-\u9fff()（）]{2,30}?)(?:编制|汇总|综合)"),
     # the year's first sentence with the agency as its subject: '2021年,阿巴嘎旗卫生健康委员会坚持…'
     re.compile(rf"{YEAR}年度?,?([\u4e00-\u9fff()（）]{{2,30}}?)(?:严格按照|认真贯彻|认真落实|坚持|紧紧围绕|高度重视)"),
 )
@@ -178,9 +181,13 @@ _CONTACT_AGENCY = re.compile(r"请与([\u4e00-\u9fff()（）]{2,40}?)联系")
 # The disclosure office inside an agency, which compiles the report and answers questions on it.
 # A government's report names its 办公室 as the contact: the government is the author.
 _DISCLOSURE_OFFICE = re.compile(r"(?:政务|政府)?(?:信息公开|政务公开|政务信息公开)(?:工作)?(?:领导小组)?(?:办公室|办|处)$"
-                                r"|(?<=人民政府)办公室$")
+                                r"|(?<=人民政府)(?:党政综合|党政|综合)?办公室$")
 # Zone names that begin like a place but name none ('经济开发区管委会…' of which city?).
 _ZONE_WITHOUT_PLACE = re.compile(r"^(?:经济技术开发区|经济开发区|高新技术产业开发区|高新区|开发区|工业园区)")
+
+
+# The office inside a government that compiled its report: the government is the author.
+_COMPILING_OFFICE = re.compile(r"(?<=政府)(?:信息公开|政务公开)(?:工作)?(?:领导小组)?(?:办公室|办)$|(?<=人民政府)(?:党政综合|党政|综合)?办公室$")
 
 
 def _full_agency(name: str, office_suffix: re.Pattern) -> str | None:
@@ -194,9 +201,12 @@ def agency_in_opening(text: str) -> str | None:
     for pattern in _OPENING_AGENCY:
         for match in pattern.finditer(flat):
             # the government, not the office inside it that compiled the report
-            name = _full_agency(match.group(1), re.compile(r"(?<=政府)(?:信息公开|政务公开)(?:工作)?(?:领导小组)?(?:办公室|办)$"))
+            name = _full_agency(match.group(1), _COMPILING_OFFICE)
             if name:
                 return name
+            if pattern is _OPENING_AGENCY[0] and is_complete_name(match.group(1)) and \
+                    re.fullmatch(r"[\u4e00-\u9fff]{1,8}(?:市|县|区|州|盟|旗)", match.group(1)):
+                return match.group(1)  # '现公布辽阳市2023年…报告': a government's report names its place
     return None
 
 
@@ -347,7 +357,8 @@ def region_fields(portal: dict | None, agency: str | None, title: str | None, te
 # Headings and labels of the old (2008–2018) 条例 reports, and of the 2019+ standard template.
 LEGACY_MARKERS = ("概述", "依申请公开政府信息", "依申请公开情况", "不予公开政府信息", "收费及减免", "统计指标",
                   "申请答复数", "回应解读情况", "机构建设和保障经费", "因政府信息公开申请行政复议", "工作情况统计表",
-                  "政府信息公开的收费", "相关费用情况", "收费和减免")
+                  "政府信息公开的收费", "相关费用情况", "收费和减免", "依申请公开办理情况", "依申请信息公开收费",
+                  "复议、诉讼和申诉")
 STANDARD_MARKERS = ("收到和处理政府信息公开申请", "第二十条第", "申请人情况", "本年新收政府信息公开申请",
                     "国办公开办函〔2019〕60号", "国办公开办函〔2021〕30号", "结转下年度继续办理")
 

@@ -176,6 +176,8 @@ def test_old_headings_alone_do_not_make_a_recent_report_legacy():
     ("根据《条例》规定，现公布嘉兴市人民政府2016年政府信息公开工作年度报告。", "嘉兴市人民政府"),
     ("特编制桐乡市民政局2015年政府信息公开年度报告。全文包括概述。", "桐乡市民政局"),
     ("2019年，松阳县自然资源和规划局坚持以公开为常态、不公开为例外。", "松阳县自然资源和规划局"),
+    ("根据《条例》规定，现公布衢州市2022年政府信息公开工作年度报告。", "衢州市"),
+    ("本报告是根据《条例》要求，由云和县人民政府党政办公室编制。", "云和县人民政府"),
     ("2019年，我局认真贯彻《条例》要求。", None),
     ("2022年，丽水市坚持以公开为常态。", None),  # a place, not an agency: the title decides
     ("本报告由区政府办公室根据《条例》编制。", None),  # no place: not a full name
@@ -203,6 +205,16 @@ def test_title_line_among_page_furniture(top, title):
     ("请与龙泉市住房和城乡建设局政务公开办公室联系。", "龙泉市住房和城乡建设局"),
     ("请与经济开发区管委会党政办公室联系。", None),  # which city's zone?
     ("请与本局办公室联系。", None),
+    ("请与景宁县大均乡人民政府党政办公室联系。", "景宁县大均乡人民政府"),
 ])
 def test_agency_from_the_contact_sentence(opening, agency):
     assert identify.agency_in_contact(opening) == agency
+
+
+def test_year_from_the_cut_off_date():
+    assert identify.year_in_body(normalize_text("截止2023年12月31日我局通过官方网站发布信息34条。")) == 2023
+
+
+def test_index_number_placeholder_is_no_number():
+    meta = identify.text_meta(normalize_text("索引号: /2021-None 文号: 无文号\n发文日期: 2021-01-30"))
+    assert "index_no" not in meta and meta["published"] == "2021-01-30"
