@@ -225,3 +225,9 @@ def test_gong_gongkai_without_zhudong_is_the_year_total():
 def test_article_numbers_are_not_counts():
     text = "（二）主动公开。围绕《条例》第二十条法定公开范围优化公开目录。全年主动公开政府信息60余条。"
     assert prose(text) == {"active.total": 60}
+
+
+def test_a_count_over_several_channels_is_no_channel_count():
+    text = ("（一）主动公开情况\n2022年，通过门户网站公开信息1200条，通过微博微信公开信息356条，"
+            "通过微信公众号、抖音等新媒体公开信息98条。")
+    assert prose(text) == {"active.website": 1200}

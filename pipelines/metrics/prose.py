@@ -133,6 +133,12 @@ def _channel(text: str) -> str | None:
     return next((key for word, key in CHANNELS if word in text), None)
 
 
+def _several_channels(text: str) -> bool:
+    """A count over two channels together, or a channel 'and others' (等新媒体)."""
+    keys = {key for word, key in CHANNELS if word in text}
+    return len(keys) > 1 and "主动公开" not in text or bool(keys and re.search(r"等(?:新媒体|平台|渠道|媒体)", text))
+
+
 def _active(clause: Clause, found: dict[str, Finding]) -> None:
     """active.total and the channel counts. "主动公开…N条" is the year's total, also when it says
     where ("通过门户网站主动公开"); a count on one named channel ("在…网站公开信息196条") is that
@@ -149,6 +155,8 @@ def _active(clause: Clause, found: dict[str, Finding]) -> None:
     count = _first_count(text, "条")
     if not count:
         return
+    if _several_channels(text):
+        return  # "通过微博微信公开8226条", "微信公众号、今日头条等新媒体…": no one channel's count, nor the total
     channel = _channel(text)
     published = re.search(r"公开|发布|公布", text)
     if clause.after_qizhong:
