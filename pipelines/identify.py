@@ -46,11 +46,30 @@ def _cell_pairs(line: str) -> list[tuple[str, str]]:
     return [(cell, cells[i + 1]) for i, cell in enumerate(cells[:-1]) if re.fullmatch(_ANY_LABEL, cell)]
 
 
+# Labels of a metadata block printed without colons: 'label value' pairs, run together once
+# normalisation closed the spaces ('索引号00000001/2018-00042分类信息公开年报…',
+# '发布机构宿迁市人民政府办公室发文日期2018-02-26').
+_BARE_LABEL = re.compile(rf"{_ANY_LABEL}|名称|分类|关键词|时效|有效性|文件下载")
+
+
+def _bare_pairs(line: str) -> list[tuple[str, str]]:
+    if re.search(r"[:,，。;；]", line) or not re.match(_BARE_LABEL, line):
+        return []
+    marks = list(re.finditer(_BARE_LABEL, line))
+    if len(marks) < 2:
+        return []
+    return [(m.group(0), line[m.end():marks[i + 1].start() if i + 1 < len(marks) else len(line)].strip())
+            for i, m in enumerate(marks)]
+
+
 def _line_pairs(line: str) -> list[tuple[str, str]]:
     if line.count("|") >= 2:
         pairs = _cell_pairs(line)
         if pairs:
             return pairs
+    pairs = _bare_pairs(line)
+    if pairs:
+        return pairs
     return [(label, re.split(r"\s{2,}|\t|\|", line[start:end])[0]) for label, start, end in _label_spans(line)]
 
 
@@ -84,7 +103,7 @@ _SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.]")
 
 
 # A whole line that is a report's title and names its year: '…2020年政府信息公开工作年度报告'.
-_TITLE_LINE = re.compile(rf"^(?:第[一二三四五六七八九十\d]+篇:)?(?P<title>[^,，。;；:：|>]{{0,40}}{YEAR}年?度?[^,，。;；:：|>]{{0,30}}?"
+_TITLE_LINE = re.compile(rf"^(?:第[一二三四五六七八九十\d]+篇:|(?:信息)?名称:?|标题:?)?(?P<title>[^,，。;；:：|>]{{0,40}}{YEAR}年?度?[^,，。;；:：|>]{{0,30}}?"
                          r"(?:信息公开|政务公开|信息公開)[^,，。;；:：|>]{0,12}?(?:报告|年报))$")
 # Page furniture above the heading: breadcrumbs, login links, accessibility switches, a column name.
 _TITLE_FURNITURE = re.compile(r">|当前位置|登录|注册|关怀版|无障碍|访问量|字号|打印|^政府信息公开$|^信息公开$")
@@ -295,6 +314,9 @@ def identify_agency(title: str | None, text: str, page_meta: dict, portal: dict 
     publisher = compact(page_meta.get("publisher") or "")
     publisher = publisher if is_agency_like(publisher) else None
     candidates = [(signed, "signature"), (publisher, "page_meta")]
+    if stem and is_complete_name(stem) and not is_agency_like(stem) and any(
+            name and re.fullmatch(re.escape(stem) + r"(?:人民)?政府(?:办公室|办公厅)", name) for name, _ in candidates):
+        return stem, "title"  # '宿迁市2017年…报告' published by 宿迁市人民政府办公室: the government's report
     for name, source in candidates:
         if name and is_complete_name(name):
             return name, source
