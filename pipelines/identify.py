@@ -63,14 +63,13 @@ def _bare_pairs(line: str) -> list[tuple[str, str]]:
 
 
 def _line_pairs(line: str) -> list[tuple[str, str]]:
+    spans = [(label, re.split(r"\s{2,}|\t|\|", line[start:end])[0]) for label, start, end in _label_spans(line)]
     if line.count("|") >= 2:
-        pairs = _cell_pairs(line)
+        # '文 号 | 成文日期:2016-03-31 | 发布日期:…': a bare label's neighbour may be another labelled cell
+        pairs = [(label, value) for label, value in _cell_pairs(line) if not _LABEL_WITH_COLON.search(value)]
         if pairs:
-            return pairs
-    pairs = _bare_pairs(line)
-    if pairs:
-        return pairs
-    return [(label, re.split(r"\s{2,}|\t|\|", line[start:end])[0]) for label, start, end in _label_spans(line)]
+            return pairs + spans
+    return _bare_pairs(line) or spans
 
 
 def text_meta(text: str) -> dict[str, str]:

@@ -218,3 +218,12 @@ def test_year_from_the_cut_off_date():
 def test_index_number_placeholder_is_no_number():
     meta = identify.text_meta(normalize_text("索引号: /2021-None 文号: 无文号\n发文日期: 2021-01-30"))
     assert "index_no" not in meta and meta["published"] == "2021-01-30"
+
+
+def test_metadata_table_mixing_bare_and_colon_labels():
+    meta = identify.text_meta(normalize_text(
+        "索 引 号:005500123/2017-00002 | 主题分类:综合政务 | |\n发布机构:某区统计局 | 关 键 词:年报 | |\n"
+        "文 号 | 成文日期:2017-03-28 | 发布日期:2017-04-05 |"))
+    assert meta["index_no"] == "005500123/2017-00002" and meta["publisher"] == "某区统计局"
+    assert (meta["written"], meta["published"]) == ("2017-03-28", "2017-04-05")
+    assert "doc_no" not in meta
