@@ -30,8 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines import identify
+from pipelines.metrics.checks import run_checks
 from pipelines.metrics.legacy import extract_legacy_table
 from pipelines.metrics.prose import extract_prose
+from pipelines.metrics.standard import extract_standard
 from pipelines.normalize import compact, html_to_text, normalize_text, parse_date, strip_control
 
 FIELDS = ("title", "agency", "province", "city", "county", "region", "report_year", "published",
@@ -80,21 +82,7 @@ def split_url_line(text: str | None) -> tuple[str | None, str | None]:
     return text[match.end():], match.group(1)
 
 
-def _standard_extractor(errors: list[str]):
-    try:
-        from pipelines.metrics.standard import extract_standard
-    except ImportError as exc:
-        errors.append(f"standard tables not read: pipelines.metrics.standard unavailable ({exc})")
-        return None
-    return extract_standard
-
-
 def _run_checks(metrics: dict[str, Any], report_format: str, errors: list[str]) -> list[dict[str, Any]]:
-    try:
-        from pipelines.metrics.checks import run_checks
-    except ImportError as exc:
-        errors.append(f"consistency checks not run: pipelines.metrics.checks unavailable ({exc})")
-        return []
     try:
         return list(run_checks(dict(metrics), report_format) or [])
     except Exception as exc:
@@ -126,16 +114,15 @@ def _sources(html, text, documents, errors: list[str]) -> list[Source]:
     return sources
 
 
-def _read_source(source: Source, extract_standard, errors: list[str]) -> None:
+def _read_source(source: Source, errors: list[str]) -> None:
     prefix = "" if source.name == "page" else f"{source.filename}: "
-    if extract_standard is not None:
-        try:
-            found = extract_standard(source.html, source.text) or {}
-        except Exception as exc:
-            errors.append(f"{prefix}standard tables: {type(exc).__name__}: {exc}")
-            found = {}
-        source.standard = found
-        errors.extend(prefix + str(e) for e in found.get("errors") or [])
+    try:
+        found = extract_standard(source.html, source.text) or {}
+    except Exception as exc:
+        errors.append(f"{prefix}standard tables: {type(exc).__name__}: {exc}")
+        found = {}
+    source.standard = found
+    errors.extend(prefix + str(e) for e in found.get("errors") or [])
     prose_text = source.text
     table = extract_legacy_table(source.text)
     if table is not None:
@@ -307,9 +294,8 @@ def _parse(result, html, text, url, page_meta, portal, documents) -> None:
         if url:
             result["url"] = url
         return
-    extract_standard = _standard_extractor(errors)
     for source in sources:
-        _read_source(source, extract_standard, errors)
+        _read_source(source, errors)
     _merge(result, sources)
     _identify(result, sources, primary, url, page_meta, portal)
     standard_format = next((s.standard.get("format") for s in sources if s.standard.get("format")), None)
