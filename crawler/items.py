@@ -76,3 +76,5 @@ class FetchErrorItem:
     message: str
     status: int | None = None
     stage: str | None = None  # list | detail | attachment | registry
+    list_title: str | None = None  # the list entry behind a failed detail page, to recognise it next crawl
+    list_date: str | None = None

@@ -35,6 +35,9 @@ COOKIES_ENABLED = True
 NIANBAO_DB = "data/reports.db"
 NIANBAO_ARCHIVE_DIR = None  # default: <db dir>/archive
 NIANBAO_PORTALS = None  # default: data/portals.yml
+# Detail pages that failed for good (404, soft 404, anti-bot wall) are not asked again while their
+# list entry is unchanged; True asks every one again.
+NIANBAO_RETRY_FAILED = False
 
 DOWNLOADER_MIDDLEWARES = {
     # Above HttpCompressionMiddleware (590), so it sees the bytes exactly as served.

@@ -198,6 +198,7 @@ class StorePipeline:
             "reports_updated": self.outcomes["updated"],
             "reports_unchanged": self.outcomes["unchanged"],
             "details_skipped": spider.counts["details_skipped"],
+            "failures_skipped": spider.counts["failures_skipped"],
             "non_reports": spider.counts["non_reports"],
             "errors": self.errors,
         }

@@ -135,12 +135,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         {"id": int, "started": str, "finished": str, "status": str, "portals": int,
          "list_pages": int, "detail_pages": int, "attachments": int, "requests": int,
          "reports_new": int, "reports_updated": int, "reports_unchanged": int, "details_skipped": int,
+         "failures_skipped": int,
          "non_reports": int, "errors": int, "settings": str},
         pk="id", if_not_exists=True,
     )
     db["fetch_errors"].create(
         {"id": int, "run_id": int, "portal_id": str, "url": str, "stage": str, "kind": str,
-         "status": int, "message": str, "time": str},
+         "status": int, "message": str, "time": str, "list_title": str, "list_date": str},
         pk="id", foreign_keys=[("run_id", "crawl_runs", "id")], if_not_exists=True,
     )
     db["archive_records"].create(
@@ -183,6 +184,21 @@ def known_listings(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str
     """url -> (list_title, list_date) of every archived report, for incremental crawls."""
     return {row["url"]: (row["list_title"], row["list_date"])
             for row in db.query("select url, list_title, list_date from reports")}
+
+
+# Failures that will not mend by asking again while the list entry stays the same.
+PERMANENT_FAILURES = ("http_404", "http_410", "soft_404", "blocked")
+
+
+def permanent_failures(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str | None]]:
+    """url -> (list_title, list_date) of detail pages whose latest failure was permanent."""
+    rows = db.query(
+        f"""select url, kind, list_title, list_date from fetch_errors
+            where id in (select max(id) from fetch_errors where stage = 'detail' group by url)
+              and kind in ({', '.join('?' for _ in PERMANENT_FAILURES)})""",
+        list(PERMANENT_FAILURES),
+    )
+    return {row["url"]: (row["list_title"], row["list_date"]) for row in rows}
 
 
 def get_report(db: sqlite_utils.Database, report_id: str) -> dict[str, Any] | None:

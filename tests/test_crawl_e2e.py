@@ -146,6 +146,11 @@ def test_second_crawl_fetches_no_detail_page_and_changes_no_row(crawled):
     for requested in crawled["second_requests"]:
         assert requested not in detail_paths, f"second crawl fetched detail page {requested}"
         assert not any(requested.endswith("/" + name) for name in attachment_names), requested
+    for error in crawled["expected"].get("errors", []):
+        if error["kind"] in ("http_404", "soft_404"):  # failed for good: not asked again while listed the same
+            assert error["path"] not in crawled["second_requests"], error
+        elif error["kind"] == "http_500":  # may be transient: asked again
+            assert error["path"] in crawled["second_requests"], error
     external = crawled["expected"].get("external", [])  # off-host report links are never followed
     if external:
         db = sqlite_utils.Database(crawled["db"])

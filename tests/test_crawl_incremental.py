@@ -184,3 +184,33 @@ def test_gzip_without_asking_archived_as_served_and_robots_obeyed(tmp_path):
         assert record.raw_stream.read()[:2] == b"\x1f\x8b"
     headers, body = read_payload(archive, reports[0]["warc_file"], reports[0]["warc_offset"])
     assert "135条".encode("utf-8") in body
+
+
+def test_dead_detail_page_skipped_until_its_entry_changes_or_asked(tmp_path):
+    root = tmp_path / "dead"
+    build_site(root, REPORTS)
+    index = root / "site" / "nb" / "index.html"
+    listing = index.read_text(encoding="utf-8")
+    dead_row = '<li><a href="gone.html" title="临沂市科学技术局2019年政府信息公开工作年度报告">2019年报</a><span>2020-01-10</span></li>'
+    index.write_text(listing.replace("</ul>", dead_row + "</ul>"), encoding="utf-8")
+    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
+    site = MockSite(root).start()
+    try:
+        registry = write_registry(tmp_path / "portals.yml", [entry(site)])
+        db_path = tmp_path / "reports.db"
+        run_crawl(registry, db_path)
+        site.reset_log()
+        run_crawl(registry, db_path)  # same listing: the 404 is not asked again
+        assert "/nb/gone.html" not in site.requested()
+        run_crawl(registry, db_path, "--set", "NIANBAO_RETRY_FAILED=True")  # unless asked to
+        assert site.requested().count("/nb/gone.html") == 1
+        site.reset_log()
+        index.write_text(listing.replace("</ul>", dead_row.replace("2020-01-10", "2020-01-12") + "</ul>"),
+                         encoding="utf-8")
+        run_crawl(registry, db_path)  # the entry changed: asked again
+        assert site.requested().count("/nb/gone.html") == 1
+    finally:
+        site.stop()
+    db = sqlite_utils.Database(db_path)
+    runs = list(db.query("select failures_skipped from crawl_runs order by id"))
+    assert [r["failures_skipped"] for r in runs] == [0, 1, 0, 0]

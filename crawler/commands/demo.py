@@ -67,6 +67,7 @@ def summarize(db: Path) -> None:
     if run:
         print(f"crawl run {run['id']}: {run['requests']} requests, {run['list_pages']} list pages, "
               f"{run['detail_pages']} detail pages, {run['attachments']} attachments; reports new {run['reports_new']}, "
-              f"updated {run['reports_updated']}, skipped unchanged {run['details_skipped']}; "
+              f"updated {run['reports_updated']}, skipped unchanged {run['details_skipped']}, "
+              f"skipped known-dead {run['failures_skipped']}; "
               f"{run['errors']} errors recorded; archive holds {reports} reports")
     database.close()

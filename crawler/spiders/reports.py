@@ -44,6 +44,7 @@ class ReportsSpider(scrapy.Spider):
         self.portals: dict[str, Portal] = {}
         self.registry_errors = []
         self.known: dict[str, tuple[str | None, str | None]] = {}
+        self.known_failures: dict[str, tuple[str | None, str | None]] = {}
         self.seen_entries: set[str] = set()
         self.list_pages: Counter[str] = Counter()
         self.capped: set[str] = set()
@@ -66,6 +67,8 @@ class ReportsSpider(scrapy.Spider):
 
         db = store.open_db(crawler.settings.get("NIANBAO_DB"))
         spider.known = store.known_listings(db)
+        if not crawler.settings.getbool("NIANBAO_RETRY_FAILED"):
+            spider.known_failures = store.permanent_failures(db)
         db.close()
         spider.attachment_maxsize = crawler.settings.getint("NIANBAO_ATTACHMENT_MAXSIZE")
         spider.page_maxsize = crawler.settings.getint("NIANBAO_PAGE_MAXSIZE")
@@ -138,6 +141,11 @@ class ReportsSpider(scrapy.Spider):
         if self.known.get(entry.url) == (entry.title, entry.date):
             self.counts["details_skipped"] += 1
             return
+        if self.known_failures.get(entry.url) == (entry.title, entry.date):
+            # 404, soft 404 or an anti-bot wall last time, and the list shows the same entry: not asked
+            # again until the entry changes (or NIANBAO_RETRY_FAILED=True).
+            self.counts["failures_skipped"] += 1
+            return
         # dont_filter: entries are deduplicated above; the dupefilter would silently swallow a
         # redirect loop that comes back to this URL instead of letting it fail visibly.
         yield scrapy.Request(
@@ -171,8 +179,8 @@ class ReportsSpider(scrapy.Spider):
             page = {"title": entry.title, "page_meta": {}, "body_html": None, "attachments": []}
         if page.get("soft_404"):
             # Not archived, so a later crawl asks again: the page may come back.
-            yield FetchErrorItem(portal.id, response.url, "soft_404", "page says it does not exist (soft 404)",
-                                 status=response.status, stage="detail")
+            yield FetchErrorItem(portal.id, entry.url, "soft_404", "page says it does not exist (soft 404)",
+                                 status=response.status, stage="detail", list_title=entry.title, list_date=entry.date)
             return
         self.counts["detail_pages"] += 1
         item.title = page.get("title") or entry.title
@@ -260,7 +268,9 @@ class ReportsSpider(scrapy.Spider):
             kind, message = "error", f"{failure.type.__name__}: {failure.getErrorMessage()}"
         if "maxsize" in message.lower() or "max size" in message.lower():
             kind = "oversize"
-        return FetchErrorItem(portal_id, request.url, kind, message, status=status, stage=stage)
+        entry = request.meta.get("nianbao_entry") if stage == "detail" else None
+        return FetchErrorItem(portal_id, request.url, kind, message, status=status, stage=stage,
+                              list_title=entry.title if entry else None, list_date=entry.date if entry else None)
 
     # --- helpers ------------------------------------------------------------------------------
     def _decoded(self, response, portal: Portal):
