@@ -106,7 +106,7 @@ def test_bad_registry_entry_and_dead_portal_recorded_others_crawled(portal, tmp_
     assert db["reports"].count == 2
     errors = list(db.query("select portal_id, kind, message from fetch_errors"))
     assert any(e["portal_id"] == "broken-family" and e["kind"] == "registry" and "family" in e["message"] for e in errors)
-    assert any(e["portal_id"] == "dead-portal" and e["kind"] in ("connection_refused", "error") for e in errors)
+    assert any(e["portal_id"] == "dead-portal" and e["kind"] == "connection_refused" for e in errors)
     assert any(e["portal_id"] == "dead-portal" and e["kind"] == "empty_column" for e in errors)
     assert not any(e["portal_id"] == "linyi-kjj" for e in errors)
 

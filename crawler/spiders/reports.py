@@ -26,6 +26,18 @@ from crawler.items import AttachmentItem, FetchErrorItem, ListingEntry, ReportIt
 from crawler.registry import Portal, load_portals
 from crawler.report_titles import is_annual_report_title
 
+# Scrapy ≥ 2.14 wraps Twisted's errors in its own exception classes; accept both.
+def _scrapy_errors(*names: str) -> tuple[type, ...]:
+    import scrapy.exceptions
+
+    return tuple(getattr(scrapy.exceptions, name) for name in names if hasattr(scrapy.exceptions, name))
+
+
+CANCELLED = (defer.CancelledError, *_scrapy_errors("DownloadCancelledError"))
+TIMEOUTS = (TimeoutError, TCPTimedOutError, *_scrapy_errors("DownloadTimeoutError"))
+DNS_FAILURES = (DNSLookupError, *_scrapy_errors("CannotResolveHostError"))
+REFUSED = (ConnectionRefusedError, *_scrapy_errors("DownloadConnectionRefusedError"))
+
 HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
 
 
@@ -252,13 +264,13 @@ class ReportsSpider(scrapy.Spider):
         elif failure.check(HttpError):
             status = failure.value.response.status
             kind, message = f"http_{status}", f"HTTP {status}"
-        elif failure.check(defer.CancelledError):
+        elif failure.check(*CANCELLED):
             kind, message = "oversize", f"download cancelled: larger than the size cap ({failure.getErrorMessage()})"
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(*TIMEOUTS):
             kind, message = "timeout", failure.getErrorMessage()
-        elif failure.check(DNSLookupError):
+        elif failure.check(*DNS_FAILURES):
             kind, message = "dns", failure.getErrorMessage()
-        elif failure.check(ConnectionRefusedError):
+        elif failure.check(*REFUSED):
             kind, message = "connection_refused", failure.getErrorMessage()
         elif failure.check(IgnoreRequest):
             text = failure.getErrorMessage()
