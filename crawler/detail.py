@@ -511,7 +511,7 @@ def read_detail_html(html: str, url: str, entry: ListingEntry | None = None) -> 
     tree = _parse(html)
     if tree is None:
         return {"title": entry.title if entry else None, "page_meta": {}, "body_html": None,
-                "attachments": [], "soft_404": True}
+                "attachments": [], "soft_404": True, "continuations": []}
     body = _marker_container(tree)
     if body is None:
         body = _find_body_container(tree)
@@ -524,7 +524,26 @@ def read_detail_html(html: str, url: str, entry: ListingEntry | None = None) -> 
         "body_html": _body_html(html, body),
         "attachments": _read_attachments(tree, body, url),
         "soft_404": _is_soft_404(tree, body),
+        "continuations": continuation_urls(html, url),
     }
+
+
+# TRS splits long articles: the first part's body calls createPageHTML(3, 0, "t20151009_67430", "html")
+# and the rest of the article is at t20151009_67430_1.html, t20151009_67430_2.html (PORTALS.md §1.7).
+_ARTICLE_PAGER = re.compile(
+    r"""createPageHTML\(\s*(\d{1,2})\s*,\s*0\s*,\s*["']([^"'/]+)["']\s*,\s*["'](s?html?)["']\s*\)""")
+MAX_ARTICLE_PARTS = 20
+
+
+def continuation_urls(html: str, url: str) -> list[str]:
+    """The further parts of a multi-page article, when this page is its first part."""
+    own = basename(urlsplit(url).path)
+    for match in _ARTICLE_PAGER.finditer(html or ""):
+        parts, stem, suffix = int(match.group(1)), match.group(2), match.group(3)
+        if stem in ("index", "list") or not own.startswith(stem):
+            continue  # a list pager, or a pager for another page
+        return [urljoin(url, f"{stem}_{n}.{suffix}") for n in range(1, min(parts, MAX_ARTICLE_PARTS))]
+    return []
 
 
 def read_detail_page(response, entry: ListingEntry | None = None) -> dict[str, Any]:
@@ -536,5 +555,5 @@ def read_detail_page(response, entry: ListingEntry | None = None) -> dict[str, A
     if not hasattr(response, "text"):
         name = unquote(basename(urlsplit(response.url).path)) or response.url
         return {"title": entry.title if entry else None, "page_meta": {}, "body_html": None,
-                "attachments": [{"url": response.url, "filename": name}], "soft_404": False}
+                "attachments": [{"url": response.url, "filename": name}], "soft_404": False, "continuations": []}
     return read_detail_html(response.text, response.url, entry)

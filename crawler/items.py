@@ -62,6 +62,8 @@ class ReportItem:
     body_html: str | None = None
     attachments: list[AttachmentItem] = field(default_factory=list)
     archive: ArchiveRef | None = None
+    # further parts of a multi-page article: {"url", "warc_file", "warc_offset"} in order
+    continuations: list[dict[str, Any]] = field(default_factory=list)
     # filled by pipelines.parse
     parsed: dict[str, Any] | None = None
 

@@ -100,6 +100,7 @@ def report_row(item: ReportItem, portal: dict[str, Any] | None) -> dict[str, Any
         "warc_file": item.archive.warc_file if item.archive else None,
         "warc_offset": item.archive.offset if item.archive else None,
         "warc_length": item.archive.length if item.archive else None,
+        "continuations": json.dumps(item.continuations, ensure_ascii=False) if item.continuations else None,
     }
 
 

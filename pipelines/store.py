@@ -54,6 +54,7 @@ REPORT_COLUMNS = {
     "warc_file": str,
     "warc_offset": int,
     "warc_length": int,
+    "continuations": str,
     "first_seen": str,
     "last_seen": str,
     "last_changed": str,

@@ -2,11 +2,15 @@
 bad registry entries and broken portals are recorded while the other portals are crawled."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 import sqlite_utils
 
 from crawler.mockportals import MockSite
-from tests.crawl_helpers import path_of, run_crawl, write_registry
+from tests.crawl_helpers import REPO, path_of, run_crawl, write_registry
 
 LIST_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body>
 <div class="nav">首页 &gt; 政务公开 &gt; 政府信息公开年报</div>
@@ -214,3 +218,44 @@ def test_dead_detail_page_skipped_until_its_entry_changes_or_asked(tmp_path):
     db = sqlite_utils.Database(db_path)
     runs = list(db.query("select failures_skipped from crawl_runs order by id"))
     assert [r["failures_skipped"] for r in runs] == [0, 1, 0, 0]
+
+
+def test_multi_page_article_read_whole_and_reparsed_from_archive(tmp_path):
+    root = tmp_path / "multipage"
+    build_site(root, REPORTS)
+    first = root / "site" / "nb" / "2021.html"
+    first.write_text(first.read_text(encoding="utf-8").replace(
+        "</p></div>", "</p><p>一、总体情况（第1页，共3页）</p>"
+        '<script>createPageHTML(3, 0, "2021", "html");</script></div>'), encoding="utf-8")
+    for part, body in ((1, "二、主动公开政府信息情况。全年新增公开规范性文件12件。"),
+                       (2, "三、收到和处理政府信息公开申请情况。全年收到依申请公开政府信息3件。"
+                           '附件：<a href="P020220121.pdf">统计表.pdf</a>')):
+        (root / "site" / "nb" / f"2021_{part}.html").write_text(
+            f'<html><head><meta charset="utf-8"></head><body><div id="zoom"><p>{body}</p>'
+            f'<script>createPageHTML(3, {part}, "2021", "html");</script></div></body></html>', encoding="utf-8")
+    (root / "site" / "nb" / "P020220121.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
+    site = MockSite(root).start()
+    try:
+        registry = write_registry(tmp_path / "portals.yml", [entry(site)])
+        db_path = tmp_path / "reports.db"
+        run_crawl(registry, db_path)
+    finally:
+        site.stop()
+    db = sqlite_utils.Database(db_path)
+    report = next(db.query("select * from reports where url like '%/2021.html'"))
+    assert db["reports"].count == 2  # the parts are not reports of their own
+    text = report["text"]
+    assert text.index("135条") < text.index("规范性文件12件") < text.index("依申请公开政府信息3件")
+    assert [p["url"].rsplit("/", 1)[1] for p in json.loads(report["continuations"])] == ["2021_1.html", "2021_2.html"]
+    assert next(db.query("select filename from attachments"))["filename"] in ("P020220121.pdf", "统计表.pdf")
+    metrics = {m["key"]: m["value"] for m in db.query("select key, value from metrics where report_id = ?", [report["id"]])}
+    assert metrics.get("requests.new.total") == 3  # read from the last part
+    # Offline: the parts come back from the archive.
+    db["metrics"].delete_where()
+    db.conn.commit()
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "reparse", "--db", str(db_path), "--quiet"],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    metrics = {m["key"]: m["value"] for m in db.query("select key, value from metrics where report_id = ?", [report["id"]])}
+    assert metrics.get("requests.new.total") == 3

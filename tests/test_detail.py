@@ -325,7 +325,7 @@ _FRAGMENTS = st.sampled_from([
 @given(parts=st.lists(_FRAGMENTS, max_size=40))
 def test_any_markup_gives_a_well_formed_result(parts):
     page = read_detail_html("".join(parts), "http://x.gov.cn/a/t.html")
-    assert set(page) == {"title", "page_meta", "body_html", "attachments", "soft_404"}
+    assert set(page) == {"title", "page_meta", "body_html", "attachments", "soft_404", "continuations"}
     assert all(isinstance(v, str) and v for v in page["page_meta"].values())
     for key in ("published", "written"):
         if key in page["page_meta"]:

@@ -33,6 +33,12 @@ def reparse_report(db, archive_dir: Path, report: dict) -> dict:
         page = read_detail_html(html_text, report["url"])
         html = page.get("body_html")
         page_meta = {**page_meta, **(page.get("page_meta") or {})}
+        for part in json.loads(report.get("continuations") or "[]"):  # multi-page articles
+            if part.get("warc_file"):
+                part_headers, part_body = read_payload(archive_dir, part["warc_file"], part["warc_offset"])
+                part_type = next((v for k, v in part_headers.items() if k.lower() == "content-type"), "")
+                part_html = part_body.decode(detect_encoding(part_body, part_type), errors="replace")
+                html = "\n".join(p for p in (html, read_detail_html(part_html, part["url"]).get("body_html")) if p)
     else:
         docs.append(documents.extract(body, Path(report["url"]).name, content_type or None))
     for attachment in db.query(

@@ -198,13 +198,39 @@ class ReportsSpider(scrapy.Spider):
         item.title = page.get("title") or entry.title
         item.page_meta = page.get("page_meta") or {}
         item.body_html = page.get("body_html")
-        pending = []
-        seen = set()
-        for link in page.get("attachments") or []:
-            if link["url"] not in seen:
-                seen.add(link["url"])
-                pending.append(AttachmentItem(url=link["url"], filename=link.get("filename") or _filename(link["url"])))
-        yield from self._next_attachment(item, pending)
+        pending: list[AttachmentItem] = []
+        _add_attachments(pending, page)
+        yield from self._next_part(item, list(page.get("continuations") or []), pending)
+
+    # --- multi-page articles: the rest of the body, before the attachments ----------------------
+    def _next_part(self, item: ReportItem, parts: list[str], pending: list[AttachmentItem]):
+        if not parts:
+            yield from self._next_attachment(item, pending)
+            return
+        yield scrapy.Request(
+            parts[0], callback=self.on_part, errback=self.on_part_error, dont_filter=True,
+            meta={"nianbao_portal": item.portal_id, "nianbao_stage": "detail_part", "nianbao_item": item,
+                  "nianbao_parts": parts, "nianbao_pending": pending, "nianbao_archive": True,
+                  "download_maxsize": self.page_maxsize},
+        )
+
+    def on_part(self, response):
+        item: ReportItem = response.meta["nianbao_item"]
+        parts, pending = response.meta["nianbao_parts"], response.meta["nianbao_pending"]
+        portal = self.portals[item.portal_id]
+        response = self._decoded(response, portal)
+        page = self.families[portal.family].parse_detail(response, item.listing, portal)
+        item.body_html = "\n".join(p for p in (item.body_html, page.get("body_html")) if p)
+        ref = response.meta.get("nianbao_archive_ref")
+        item.continuations.append({"url": response.url, "warc_file": ref.warc_file if ref else None,
+                                   "warc_offset": ref.offset if ref else None})
+        _add_attachments(pending, page)
+        yield from self._next_part(item, parts[1:], pending)
+
+    def on_part_error(self, failure):
+        meta = failure.request.meta
+        yield self._classify(failure)  # the report is kept with the parts that could be read
+        yield from self._next_part(meta["nianbao_item"], meta["nianbao_parts"][1:], meta["nianbao_pending"])
 
     def _next_attachment(self, item: ReportItem, pending: list[AttachmentItem]):
         if not pending:
@@ -303,6 +329,14 @@ class ReportsSpider(scrapy.Spider):
         if content_type:
             return False
         return response.body[:1024].lstrip().lower().startswith((b"<!doctype", b"<html", b"<?xml", b"<"))
+
+
+def _add_attachments(pending: list[AttachmentItem], page: dict[str, Any]) -> None:
+    known = {a.url for a in pending}
+    for link in page.get("attachments") or []:
+        if link["url"] not in known:
+            known.add(link["url"])
+            pending.append(AttachmentItem(url=link["url"], filename=link.get("filename") or _filename(link["url"])))
 
 
 def _filename(url: str) -> str:
