@@ -1,4 +1,5 @@
-"""Hanweb family against its mock portal (tests/fixtures/hanweb), driven by hand over real HTTP."""
+"""Hanweb family against its mock portal (tests/fixtures/hanweb), driven by hand over real HTTP:
+two classic jpage columns, a jpaas publish-server column and an xxgk catalogue column on one site."""
 from __future__ import annotations
 
 import json
@@ -8,9 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import scrapy
-from scrapy.http import XmlResponse
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
+from crawler.families import _hanweb_jpaas as jpaas
+from crawler.families import _hanweb_xxgk as xxgk
+from crawler.families._hanweb_rows import parse_item_html
 from crawler.families.hanweb import FAMILY, parse_record, parse_records
+from crawler.items import ListingEntry
 from crawler.mockportals import FIXTURES, MockSite
 from crawler.registry import Portal
 from tests.family_driver import drive, fetch, fetch_detail, portal_from_site
@@ -19,6 +24,8 @@ ROOT = FIXTURES / "hanweb"
 EXPECTED = json.loads((ROOT / "expected.json").read_text(encoding="utf-8"))
 KJJ = "nantong-kjj-hanweb"
 SJJ = "nantong-sjj-hanweb"
+JPAAS = "hangzhou-scjg-hanweb-jpaas"
+XXGK = "hangzhou-wjw-hanweb-xxgk"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +41,7 @@ def paths(entries) -> list[str]:
 
 def column_paths(column: str) -> set[str]:
     listed = set(EXPECTED["reports"]) | set(EXPECTED["not_reports"]) | {e["path"] for e in EXPECTED["errors"]}
-    return {path for path in listed if f"/art_{column}_" in path}
+    return {path for path in listed if f"/art_{column}_" in path or path.startswith(f"/col/col{column}/")}
 
 
 def proxy_post(site: MockSite, start: int, end: int, headers: dict[str, str]) -> tuple[int, str]:
@@ -190,8 +197,9 @@ def test_record_shapes(fragment, title, date):
 
 def test_detail_metadata_and_attachments_match_expected(site):
     portal = portal_from_site(site, KJJ)
-    entries = {urlsplit(e.url).path: e for e in drive(portal).entries}
-    entries.update({urlsplit(e.url).path: e for e in drive(portal_from_site(site, SJJ)).entries})
+    entries = {}
+    for portal_id in (KJJ, SJJ, JPAAS, XXGK):
+        entries.update({urlsplit(e.url).path: e for e in drive(portal_from_site(site, portal_id)).entries})
     for path, expected in EXPECTED["reports"].items():
         page = fetch_detail(entries[path], portal)
         for key, value in expected.items():
@@ -220,3 +228,162 @@ def test_failing_details_answer_404_and_500(site):
     for error in EXPECTED["errors"]:
         response = fetch(scrapy.Request(site.base_url + error["path"]))
         assert f"http_{response.status}" == error["kind"]
+
+
+# --- jpaas publish-server columns (PORTALS.md §2.4) -------------------------------------------
+def test_jpaas_column_read_page_by_page_from_the_list_api(site):
+    result = drive(portal_from_site(site, JPAAS))
+    found = paths(result.entries)
+    assert len(found) == len(set(found)) == 5 and set(found) == column_paths("1229587")
+    assert found[0] == "/art/2024/1/23/art_1229587_58930211.html"
+    assert found[-1] == "/col/col1229587/art/2021/art_2b6d0c9e71f84a3fb05c4e8d1a9f3762.html"
+    api = [r for r in result.requests[1:]]
+    assert [urlsplit(r.url).path for r in api] == [jpaas.API, jpaas.API]
+    queries = [parse_qs(urlsplit(r.url).query) for r in api]
+    # the column identity comes from the pager's queryData, the page size from its rows attribute;
+    # count=5 at rows=3 means two pages and no third request
+    for page_no, query in enumerate(queries, start=1):
+        assert query == {"webId": ["3301"], "pageId": ["1229587"], "parseType": ["bulidstatic"], "pageType": ["column"],
+                         "tagId": ["信息列表"], "tplSetId": ["52f0c2d4e7a94b3c8d1e6f5a9b2c7d31"], "rows": ["3"],
+                         "pageNo": [str(page_no)]}
+    assert result.statuses == [200, 200, 200]
+    assert all(r.method == "GET" and r.headers.get("Referer").decode().endswith("/col/col1229587/index.html") for r in api)
+
+
+def test_jpaas_protocol_relative_links_titles_and_dates(site):
+    entries = {urlsplit(e.url).path: e for e in drive(portal_from_site(site, JPAAS)).entries}
+    first = entries["/art/2024/1/23/art_1229587_58930211.html"]
+    # the API wrote //host/art/… : resolved to the site itself, with the page's own scheme
+    assert first.url == f"{site.base_url}/art/2024/1/23/art_1229587_58930211.html"
+    assert first.title == "杭州市市场监督管理局2023年政府信息公开工作年度报告"  # from @title, not the truncated text
+    # a UUID article URL carries no day: the row's <b> date is the only one
+    uuid = entries["/col/col1229587/art/2021/art_2b6d0c9e71f84a3fb05c4e8d1a9f3762.html"]
+    assert (uuid.title, uuid.date) == ("杭州市市场监督管理局2020年政府信息公开工作年度报告", "2021-01-28")
+    for path, report in EXPECTED["reports"].items():
+        if path in entries:
+            assert entries[path].title == report["title"], path
+            assert entries[path].date == report["published"], path
+
+
+def test_jpaas_api_refuses_a_wrong_query_and_the_family_says_so(site):
+    portal = portal_from_site(site, JPAAS)
+    request = drive(portal).requests[1]
+    wrong = request.replace(url=request.url.replace("pageId=1229587", "pageId=1229588"))
+    answer = fetch(wrong)
+    assert json.loads(answer.text)["success"] is False
+    with pytest.raises(ValueError, match="refused the query"):
+        list(FAMILY.parse_jpaas(answer, portal))
+    not_json = TextResponse(url=request.url, body=b"<html>502 Bad Gateway</html>", encoding="utf-8", request=request)
+    with pytest.raises(ValueError, match="no JSON"):
+        list(FAMILY.parse_jpaas(not_json, portal))
+
+
+def test_jpaas_server_ignoring_page_no_does_not_loop(site):
+    portal = portal_from_site(site, JPAAS)
+    page1 = fetch(drive(portal).requests[1])
+    following = list(FAMILY.parse_jpaas(page1, portal))[-1]
+    assert isinstance(following, scrapy.Request) and "pageNo=2" in following.url
+    replay = TextResponse(url=following.url, body=page1.body, request=following, encoding="utf-8")
+    assert list(FAMILY.parse_jpaas(replay, portal)) == []
+
+
+def test_jpaas_pager_without_count_pages_until_nothing_new():
+    html = """<html><body><div class="pagination" rows="15" queryData="{'webId':'77','pageId':'1500','tagId':'列表','tplSetId':'ab12'}"></div></body></html>"""
+    query = jpaas.find_query(html, "http://y.example/col/col1500/index.html", {})
+    assert query["count"] is None and query["rows"] == 15
+    assert query["api"] == "http://y.example" + jpaas.API
+    request = jpaas.page_request(query, 1, [])
+    item = '<li><a href="/art/2023/1/5/art_1500_9.html">某区2022年政府信息公开工作年度报告</a><b>2023-01-05</b></li>'
+    body = json.dumps({"success": True, "data": {"html": item}}).encode()
+    outputs = list(jpaas.parse_page(TextResponse(url=request.url, body=body, request=request, encoding="utf-8")))
+    assert isinstance(outputs[0], ListingEntry) and isinstance(outputs[1], scrapy.Request) and "pageNo=2" in outputs[1].url
+
+
+@pytest.mark.parametrize("html, expected", [
+    ('<li class="clearfix"><a class="bt-left" title="余杭区2023年政府信息公开工作年度报告" href="//www.yuhang.gov.cn/art/2024/1/10/art_1532_1.html">余杭区2023年...</a>'
+     '<span class="bt-right">2024-01-10</span></li>',
+     [("https://www.yuhang.gov.cn/art/2024/1/10/art_1532_1.html", "余杭区2023年政府信息公开工作年度报告", "2024-01-10")]),
+    ('<p class="lb-list"><a href="/art/2023/1/31/art_1532_2.html" title="余杭区2022年政府信息公开工作年度报告">余杭区2022年…</a><span>2023-01-31</span></p>'
+     '<p class="lb-list"><a href="/art/2022/1/28/art_1532_3.html" title="余杭区2021年政府信息公开工作年度报告">余杭区2021年…</a><span>2022-01-28</span></p>',
+     [("https://z.example/art/2023/1/31/art_1532_2.html", "余杭区2022年政府信息公开工作年度报告", "2023-01-31"),
+      ("https://z.example/art/2022/1/28/art_1532_3.html", "余杭区2021年政府信息公开工作年度报告", "2022-01-28")]),
+    ('<tr><td class="bt"><a href="/col/col1532/art/2021/art_0a1b2c3d4e5f60718293a4b5c6d7e8f9.html" title="余杭区2020年政府信息公开工作年度报告">余杭区2020年...</a></td>'
+     '<td>[2021-01-22]</td></tr>',
+     [("https://z.example/col/col1532/art/2021/art_0a1b2c3d4e5f60718293a4b5c6d7e8f9.html", "余杭区2020年政府信息公开工作年度报告", "2021-01-22")]),
+])
+def test_jpaas_item_markups(html, expected):
+    entries = parse_item_html(html, "https://z.example" + jpaas.API + "?pageNo=1")
+    assert [(e.url, e.title, e.date) for e in entries] == expected
+
+
+# --- xxgk catalogue module columns (PORTALS.md §2.2) -----------------------------------------
+def test_xxgk_catalogue_read_page_by_page(site):
+    result = drive(portal_from_site(site, XXGK))
+    found = paths(result.entries)
+    assert len(found) == len(set(found)) == 5 and set(found) == column_paths("1693420")
+    posts = result.requests[1:]
+    assert [(r.method, urlsplit(r.url).path) for r in posts] == [("POST", xxgk.SEARCH), ("POST", xxgk.SEARCH)]
+    for page, request in enumerate(posts, start=1):
+        # the column's identity comes from the page's script object; the rest are the module's defaults
+        assert parse_qs(request.body.decode(), keep_blank_values=True) == {
+            "infotypeId": ["A0507"], "jdid": ["3051"], "area": ["002489817"], "divid": ["div1693420"],
+            "currpage": [str(page)], "sortfield": [",createdate:0,orderid:0"], "vc_title": [""],
+            "vc_filenumber": [""], "vc_all": [""], "texttype": ["0"], "fbtime": ["-1"]}
+        assert request.headers.get("Referer").decode().endswith("/col/col1693420/index.html")
+    assert result.statuses == [200, 200, 200]
+
+
+def test_xxgk_rows_date_is_the_date_cell_not_the_index_number(site):
+    entries = {urlsplit(e.url).path: e for e in drive(portal_from_site(site, XXGK)).entries}
+    row = entries["/art/2024/1/25/art_1693420_58941302.html"]
+    # cells: 1 | 002489817/2024-00031 | linked title | 2024-01-24 (the catalogue shows 生成日期)
+    assert (row.title, row.date) == ("杭州市卫生健康委员会2023年政府信息公开工作年度报告", "2024-01-24")
+    assert entries["/art/2021/1/29/art_1693420_58720633.html"].date == "2021-01-29"
+
+
+def test_xxgk_unknown_column_answers_no_rows_and_stops(site):
+    portal = portal_from_site(site, XXGK)
+    request = drive(portal).requests[1]
+    wrong = request.replace(body=request.body.replace(b"jdid=3051", b"jdid=3052"))
+    answer = fetch(wrong)
+    assert "共0页" in answer.text
+    assert list(FAMILY.parse_xxgk(answer, portal)) == []
+
+
+def test_xxgk_module_ignoring_currpage_does_not_loop(site):
+    portal = portal_from_site(site, XXGK)
+    page1 = fetch(drive(portal).requests[1])
+    following = list(FAMILY.parse_xxgk(page1, portal))[-1]
+    assert isinstance(following, scrapy.Request) and b"currpage=2" in following.body
+    replay = HtmlResponse(url=following.url, body=page1.body, request=following, encoding="utf-8")
+    assert list(FAMILY.parse_xxgk(replay, portal)) == []
+
+
+def test_xxgk_query_read_from_a_search_form():
+    html = """<html><body><form name="xxgkForm" action="/module/xxgk/search.jsp" method="post">
+    <input type="hidden" name="infotypeId" value="B0102"><input type="hidden" name="jdid" value="61">
+    <input type="hidden" name="area" value="11330000002482870P"><input type="hidden" name="divid" value="div1545735">
+    <input type="hidden" name="currpage" value="1"><input type="text" name="vc_title" value="">
+    <select name="fbtime"><option value="-1">全部</option></select></form></body></html>"""
+    query = xxgk.find_query(html, "http://www.zj.example/col/col1545735/index.html", {})
+    assert query["url"] == "http://www.zj.example/module/xxgk/search.jsp"
+    request = xxgk.page_request(query, 3, [])
+    form = parse_qs(request.body.decode(), keep_blank_values=True)
+    assert (form["infotypeId"], form["jdid"], form["area"], form["divid"], form["currpage"]) == (
+        ["B0102"], ["61"], ["11330000002482870P"], ["div1545735"], ["3"])
+    assert form["sortfield"] == [",createdate:0,orderid:0"] and form["texttype"] == ["0"]
+
+
+def test_xxgk_query_read_from_a_script_url():
+    html = """<html><body><div id="div88"></div><script>
+    $('#div88').load('/module/xxgk/search.jsp?infotypeId=A01&jdid=88&area=&divid=div88&currpage=1');
+    </script></body></html>"""
+    query = xxgk.find_query(html, "http://q.example/col/col88/index.html", {})
+    assert (query["form"]["infotypeId"], query["form"]["jdid"], query["form"]["divid"]) == ("A01", "88", "div88")
+
+
+def test_classic_pages_are_not_taken_for_the_newer_mechanisms():
+    for name in ("col33718", "col71362"):
+        html = (ROOT / "site" / "col" / name / "index.html").read_text(encoding="utf-8")
+        assert jpaas.find_query(html, "http://x.example/", {}) is None
+        assert xxgk.find_query(html, "http://x.example/", {}) is None

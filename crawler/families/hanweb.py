@@ -1,4 +1,6 @@
-"""Hanweb 大汉 JCMS columns (the classic "jpage" list; see shared/PORTALS.md §2).
+"""Hanweb 大汉 JCMS columns (see shared/PORTALS.md §2): the classic "jpage" list here, the jpaas
+publish-server list (crawler.families._hanweb_jpaas) and the xxgk catalogue module
+(crawler.families._hanweb_xxgk), chosen by what the column page names.
 
 A column page `/col/col{COLID}/index.html` carries its first group of rows inline, as XML in a
 `<script type="text/xml"><datastore>…<recordset><record><![CDATA[<li>…]]></record>…`, next to
@@ -20,6 +22,9 @@ from parsel import Selector
 
 from crawler.detail import iso_date as detail_date
 from crawler.detail import read_detail_page
+from crawler.families import _hanweb_jpaas as jpaas
+from crawler.families import _hanweb_xxgk as xxgk
+from crawler.families._hanweb_rows import js_object_pairs, parse_record, squash
 from crawler.families.base import Family
 from crawler.items import ListingEntry
 
@@ -50,10 +55,7 @@ NEXTGROUP_HREF = re.compile(r"<nextgroup>.*?href\s*=\s*['\"]([^'\"]+)['\"]", re.
 TOTAL_RECORD_XML = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
 PARAM_VAR = re.compile(r"var\s+param_([\w-]+)\s*=\s*\{(.*?)\}", re.S)
 JPAGE_CALL = re.compile(r"""\$\(\s*['"]#([\w-]+)['"]\s*\)\s*\.jpage\(\s*\{(.*?)\}\s*\)""", re.S)
-JS_PAIR = re.compile(r"""['"]?(\w+)['"]?\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,}\s]+))""")
 COLUMN_ID_IN_URL = re.compile(r"/col/col(\d+)/")
-ART_DATE_IN_URL = re.compile(r"/art/(\d{4})/(\d{1,2})/(\d{1,2})/")
-TRUNCATION = re.compile(r"(?:\.{2,}|…+|。{3,})\s*$")
 LABEL_PADDING = re.compile(r"[\s\u3000\u00a0:：]+")
 # The labels of the 4-column `table.xxgk_table` (PORTALS.md §2.3) and their page_meta keys.
 XXGK_TABLE_LABELS = {
@@ -63,47 +65,6 @@ XXGK_TABLE_LABELS = {
     "公开方式": "disclosure_method", "公开范围": "disclosure_scope", "公开时限": "disclosure_period",
 }
 DATE_KEYS = {"published", "written"}
-
-
-def js_object_pairs(text: str) -> dict[str, str]:
-    """The key/value pairs of a flat JavaScript object literal body (`a:1,b:'x'`)."""
-    pairs = {}
-    for key, single, double, bare in JS_PAIR.findall(text):
-        pairs[key] = single or double or bare
-    return pairs
-
-
-def squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def parse_record(fragment: str, base_url: str) -> ListingEntry | None:
-    """One `<record>` CDATA fragment (an `<li>` or a `<tr>`) → a listing entry."""
-    markup = fragment.strip()
-    if markup[:3].lower() == "<tr":
-        markup = f"<table>{markup}</table>"  # a bare row would be dropped by the HTML parser
-    selector = Selector(text=f"<html><body>{markup}</body></html>")
-    link = None
-    for anchor in selector.xpath("//a[@href]"):
-        href = anchor.attrib["href"].strip()
-        if href and not href.startswith(("#", "javascript:")):
-            link = anchor
-            break
-    if link is None:
-        return None
-    url = urljoin(base_url, link.attrib["href"].strip())
-    link_text = squash(" ".join(link.xpath(".//text()").getall()))
-    # jcms truncates link text ("…"), and sometimes pollutes it; @title holds the full title.
-    title = squash(link.attrib.get("title", "")) or TRUNCATION.sub("", link_text)
-    if not title:
-        return None
-    all_text = " ".join(selector.xpath("//body//text()").getall())
-    outside_link = all_text.replace(" ".join(link.xpath(".//text()").getall()), " ", 1)
-    date = detail_date(outside_link)
-    if date is None:  # rows without a date: the article URL carries its publication day
-        in_url = ART_DATE_IN_URL.search(urlsplit(url).path)
-        date = detail_date("-".join(in_url.groups())) if in_url else None
-    return ListingEntry(url=url, title=title, date=date)
 
 
 def parse_records(xml_text: str, base_url: str) -> list[ListingEntry]:
@@ -121,6 +82,15 @@ class HanwebFamily(Family):
     # --- the column page ----------------------------------------------------------------
     def parse_list(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
         html = response.text
+        # Newer columns name a list API instead of carrying a datastore (PORTALS.md §2.4, §2.2).
+        jpaas_query = jpaas.find_query(html, response.url, portal.options)
+        if jpaas_query is not None:
+            yield jpaas.page_request(jpaas_query, 1, [])
+            return
+        xxgk_query = xxgk.find_query(html, response.url, portal.options)
+        if xxgk_query is not None:
+            yield xxgk.page_request(xxgk_query, 1, [])
+            return
         stores = self._datastores(html)
         unitid = str(portal.options.get("unitid") or "") or self._list_unit(html, stores)
         store_xml = stores.get(unitid, "")
@@ -235,6 +205,12 @@ class HanwebFamily(Family):
         paging["seen"] = seen
         yield self._proxy_request(paging, start=next_start)
 
+    # --- the other list mechanisms, each in its own helper module -----------------------
+    def parse_jpaas(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
+        return jpaas.parse_page(response)
+
+    def parse_xxgk(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
+        return xxgk.parse_page(response)
 
     # --- detail pages -------------------------------------------------------------------
     def parse_detail(self, response, entry: ListingEntry, portal: "Portal") -> dict[str, Any]:

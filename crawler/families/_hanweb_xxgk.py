@@ -1,0 +1,97 @@
+"""Hanweb xxgk catalogue module columns (信息公开目录; Hangzhou wsjkw, zj.gov.cn; PORTALS.md §2.2).
+
+The column page names the catalogue query — an HTML form posting to `/module/xxgk/search.jsp`, or a
+script that posts a `{infotypeId:…, jdid:…, area:…, divid:…}` object (or a query string) to it —
+and the list itself is the HTML the module answers: rows `tr.tr_main_value_odd` /
+`tr.tr_main_value_even` (index number, linked title, date cells) and a footer `共N页`.
+
+Not a family module: crawler.families.hanweb drives it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+
+from crawler.families._hanweb_rows import js_object_pairs, parse_record
+from crawler.families.base import Family
+from crawler.items import ListingEntry
+
+SEARCH = "/module/xxgk/search.jsp"
+STEP = "parse_xxgk"
+# The fields the module's own pager posts, in its order, with the values it uses by default.
+FORM_DEFAULTS = {
+    "infotypeId": "", "jdid": "", "area": "", "divid": "", "currpage": "1",
+    "sortfield": ",createdate:0,orderid:0", "vc_title": "", "vc_filenumber": "", "vc_all": "",
+    "texttype": "0", "fbtime": "-1",
+}
+SEARCH_URL_IN_SCRIPT = re.compile(r"""['"]([^'"\s]*/module/xxgk/search\.jsp[^'"\s]*)['"]""")
+PARAM_OBJECT = re.compile(r"\{[^{}]*\binfotypeId\b[^{}]*\}", re.S)
+TOTAL_PAGES = re.compile(r"共\s*(\d+)\s*页")
+ROWS = "tr.tr_main_value_odd, tr.tr_main_value_even"
+
+
+def find_query(html: str, page_url: str, options: dict[str, Any]) -> dict[str, Any] | None:
+    """The catalogue query the column page posts; None when the page does not use the module."""
+    selector = Selector(text=html)
+    for form in selector.xpath("//form[contains(@action, 'xxgk/search')]"):
+        fields = {field.attrib["name"]: field.attrib.get("value", "")
+                  for field in form.xpath(".//input[@name]|.//select[@name]")}
+        return _query(urljoin(page_url, form.attrib["action"]), fields, page_url)
+    # The call and the parameter object are often in different scripts of the page.
+    scripts = "\n".join(selector.xpath("//script/text()").getall())
+    named = SEARCH_URL_IN_SCRIPT.search(scripts)
+    if not named:
+        return None
+    split = urlsplit(named.group(1).replace("&amp;", "&"))
+    fields = dict(parse_qsl(split.query, keep_blank_values=True))
+    posted = PARAM_OBJECT.search(scripts)
+    if posted:
+        fields.update(js_object_pairs(posted.group(0)[1:-1]))
+    if not (fields.get("infotypeId") or fields.get("jdid")):
+        return None
+    return _query(urljoin(page_url, split.path), fields, page_url)
+
+
+def _query(url: str, fields: dict[str, str], page_url: str) -> dict[str, Any]:
+    form = dict(FORM_DEFAULTS)
+    form.update({key: value for key, value in fields.items() if key != "currpage"})
+    return {"url": url, "form": form, "referer": page_url}
+
+
+def page_request(query: dict[str, Any], page: int, seen: list[str]) -> scrapy.FormRequest:
+    return Family.list_form_request(
+        query["url"], formdata={**query["form"], "currpage": str(page)}, step=STEP,
+        headers={"X-Requested-With": "XMLHttpRequest", "Referer": query["referer"]},
+        meta={"hanweb_xxgk": dict(query, page=page, seen=seen)},
+    )
+
+
+def parse_rows(html: str, base_url: str) -> list[ListingEntry]:
+    entries = []
+    for row in Selector(text=html).css(ROWS):
+        entry = parse_record(row.get(), base_url)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def parse_page(response) -> Iterable[scrapy.Request | ListingEntry]:
+    """One catalogue page: its rows, then the next page while `共N页` says there are more."""
+    query = response.meta["hanweb_xxgk"]
+    seen = list(query["seen"])
+    fresh = 0
+    for entry in parse_rows(response.text, query["referer"]):
+        if entry.url in seen:
+            continue
+        seen.append(entry.url)
+        fresh += 1
+        yield entry
+    pages = TOTAL_PAGES.search(response.text.replace("&nbsp;", " "))
+    # A module that ignores currpage answers page 1 again: nothing new means stop.
+    if fresh == 0 or pages is None or query["page"] >= int(pages.group(1)):
+        return
+    yield page_request(query, query["page"] + 1, seen)
