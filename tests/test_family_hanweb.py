@@ -18,6 +18,7 @@ from crawler.families.hanweb import FAMILY, parse_record, parse_records
 from crawler.items import ListingEntry
 from crawler.mockportals import FIXTURES, MockSite
 from crawler.registry import Portal
+from tests.crawl_helpers import path_of
 from tests.family_driver import drive, fetch, fetch_detail, portal_from_site
 
 ROOT = FIXTURES / "hanweb"
@@ -26,6 +27,7 @@ KJJ = "nantong-kjj-hanweb"
 SJJ = "nantong-sjj-hanweb"
 JPAAS = "hangzhou-scjg-hanweb-jpaas"
 XXGK = "hangzhou-wjw-hanweb-xxgk"
+XXGK_CUSTOM = "zibo-sthjj-hanweb-xxgk-custom"
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,7 @@ def site():
 
 
 def paths(entries) -> list[str]:
-    return [urlsplit(entry.url).path for entry in entries]
+    return [path_of(entry.url) for entry in entries]
 
 
 def column_paths(column: str) -> set[str]:
@@ -198,8 +200,8 @@ def test_record_shapes(fragment, title, date):
 def test_detail_metadata_and_attachments_match_expected(site):
     portal = portal_from_site(site, KJJ)
     entries = {}
-    for portal_id in (KJJ, SJJ, JPAAS, XXGK):
-        entries.update({urlsplit(e.url).path: e for e in drive(portal_from_site(site, portal_id)).entries})
+    for portal_id in (KJJ, SJJ, JPAAS, XXGK, XXGK_CUSTOM):
+        entries.update({path_of(e.url): e for e in drive(portal_from_site(site, portal_id)).entries})
     for path, expected in EXPECTED["reports"].items():
         page = fetch_detail(entries[path], portal)
         for key, value in expected.items():
@@ -387,3 +389,37 @@ def test_classic_pages_are_not_taken_for_the_newer_mechanisms():
         html = (ROOT / "site" / "col" / name / "index.html").read_text(encoding="utf-8")
         assert jpaas.find_query(html, "http://x.example/", {}) is None
         assert xxgk.find_query(html, "http://x.example/", {}) is None
+
+
+def test_shandong_custom_catalogue_read_by_get_from_the_iframe_query(site):
+    result = drive(portal_from_site(site, XXGK_CUSTOM))
+    found = paths(result.entries)
+    assert len(found) == len(set(found)) == 4 and set(found) == column_paths("116302")
+    lists = result.requests[1:]
+    assert [(r.method, urlsplit(r.url).path) for r in lists] == [("GET", "/module/xxgk/search_custom.jsp")] * 2
+    for page, request in enumerate(lists, start=1):
+        # the iframe's own query string (&amp; decoded), only currpage changed
+        assert parse_qs(urlsplit(request.url).query, keep_blank_values=True) == {
+            "fields": [""], "fieldConfigId": ["318406"], "infotypeId": ["2102"], "jdid": ["63"],
+            "area": ["11370300004409516K"], "sortfield": ["compaltedate:0"], "fbtime": [""], "texttype": [""],
+            "vc_all": [""], "vc_filenumber": [""], "vc_title": [""], "vc_number": [""], "binlay": [""],
+            "c_issuetime": [""], "currpage": [str(page)]}
+    entries = {path_of(e.url): e for e in result.entries}
+    row = entries["/art/2024/1/22/art_116302_10294411.html?xxgkhide=1"]
+    # link text padded with newlines and tabs, no @title; the row number is not part of the date
+    assert (row.title, row.date) == ("淄博市生态环境局2023年政府信息公开工作年度报告", "2024-01-22")
+
+
+def test_shandong_page_count_read_through_markup():
+    """`共<span>2</span>页`: the count is split by tags; page 2 of 2 asks no further."""
+    query = {"url": "http://s.example/module/xxgk/search_custom.jsp", "method": "GET",
+             "fields": [("fieldConfigId", "5")], "referer": "http://s.example/col/col9/index.html"}
+    request = xxgk.page_request(query, 2, [])
+    assert request.url == "http://s.example/module/xxgk/search_custom.jsp?fieldConfigId=5&currpage=2"
+    body = ('<div class="wip_lists"><a href="/art/2023/1/9/art_9_1.html?xxgkhide=1">某市2022年政府信息公开工作年度报告</a>'
+            '<div class="wip_lists_r">2023-01-09</div></div><div class="wip_page">共<span>4</span>条记录&nbsp;共<span>2</span>页</div>')
+    outputs = list(xxgk.parse_page(HtmlResponse(url=request.url, body=body.encode(), request=request, encoding="utf-8")))
+    assert [type(o) for o in outputs] == [ListingEntry]
+    without_count = body.split('<div class="wip_page">')[0]
+    outputs = list(xxgk.parse_page(HtmlResponse(url=request.url, body=without_count.encode(), request=request, encoding="utf-8")))
+    assert isinstance(outputs[-1], scrapy.Request) and outputs[-1].url.endswith("currpage=3")

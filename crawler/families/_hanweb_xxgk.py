@@ -4,6 +4,8 @@ The column page names the catalogue query — an HTML form posting to `/module/x
 script that posts a `{infotypeId:…, jdid:…, area:…, divid:…}` object (or a query string) to it —
 and the list itself is the HTML the module answers: rows `tr.tr_main_value_odd` /
 `tr.tr_main_value_even` (index number, linked title, date cells) and a footer `共N页`.
+Shandong's variant (Jinan, Zibo, …) is a GET of `/module/xxgk/search_custom.jsp?fieldConfigId=…
+&currpage=N&…`, usually the src of an iframe on the column page, with `div.wip_lists` rows.
 
 Not a family module: crawler.families.hanweb drives it.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Iterable
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
@@ -29,9 +31,11 @@ FORM_DEFAULTS = {
     "texttype": "0", "fbtime": "-1",
 }
 SEARCH_URL_IN_SCRIPT = re.compile(r"""['"]([^'"\s]*/module/xxgk/search\.jsp[^'"\s]*)['"]""")
+CUSTOM_URL = re.compile(r"""[^'"\s<>]*/module/xxgk/search_custom\.jsp\?[^'"\s<>]*""")
 PARAM_OBJECT = re.compile(r"\{[^{}]*\binfotypeId\b[^{}]*\}", re.S)
+TAG = re.compile(r"<[^>]+>")
 TOTAL_PAGES = re.compile(r"共\s*(\d+)\s*页")
-ROWS = "tr.tr_main_value_odd, tr.tr_main_value_even"
+ROWS = "tr.tr_main_value_odd, tr.tr_main_value_even, div.wip_lists"
 
 
 def find_query(html: str, page_url: str, options: dict[str, Any]) -> dict[str, Any] | None:
@@ -45,7 +49,7 @@ def find_query(html: str, page_url: str, options: dict[str, Any]) -> dict[str, A
     scripts = "\n".join(selector.xpath("//script/text()").getall())
     named = SEARCH_URL_IN_SCRIPT.search(scripts)
     if not named:
-        return None
+        return _custom_query(selector, scripts, page_url)
     split = urlsplit(named.group(1).replace("&amp;", "&"))
     fields = dict(parse_qsl(split.query, keep_blank_values=True))
     posted = PARAM_OBJECT.search(scripts)
@@ -56,18 +60,33 @@ def find_query(html: str, page_url: str, options: dict[str, Any]) -> dict[str, A
     return _query(urljoin(page_url, split.path), fields, page_url)
 
 
+def _custom_query(selector: Selector, scripts: str, page_url: str) -> dict[str, Any] | None:
+    """Shandong's search_custom.jsp, named by an iframe, a link or a script: asked by GET with the
+    page's own query string, only currpage changing."""
+    candidates = selector.xpath("//iframe/@src|//a/@href").getall() + [scripts]
+    for text in candidates:
+        named = CUSTOM_URL.search(text.replace("&amp;", "&"))
+        if named:
+            split = urlsplit(named.group(0))
+            fields = [(key, value) for key, value in parse_qsl(split.query, keep_blank_values=True) if key != "currpage"]
+            return {"url": urljoin(page_url, split.path), "method": "GET", "fields": fields, "referer": page_url}
+    return None
+
+
 def _query(url: str, fields: dict[str, str], page_url: str) -> dict[str, Any]:
     form = dict(FORM_DEFAULTS)
     form.update({key: value for key, value in fields.items() if key != "currpage"})
-    return {"url": url, "form": form, "referer": page_url}
+    return {"url": url, "method": "POST", "form": form, "referer": page_url}
 
 
-def page_request(query: dict[str, Any], page: int, seen: list[str]) -> scrapy.FormRequest:
-    return Family.list_form_request(
-        query["url"], formdata={**query["form"], "currpage": str(page)}, step=STEP,
-        headers={"X-Requested-With": "XMLHttpRequest", "Referer": query["referer"]},
-        meta={"hanweb_xxgk": dict(query, page=page, seen=seen)},
-    )
+def page_request(query: dict[str, Any], page: int, seen: list[str]) -> scrapy.Request:
+    headers = {"X-Requested-With": "XMLHttpRequest", "Referer": query["referer"]}
+    meta = {"hanweb_xxgk": dict(query, page=page, seen=seen)}
+    if query["method"] == "GET":
+        url = f"{query['url']}?{urlencode(query['fields'] + [('currpage', str(page))])}"
+        return Family.list_request(url, step=STEP, headers={"Referer": query["referer"]}, meta=meta)
+    return Family.list_form_request(query["url"], formdata={**query["form"], "currpage": str(page)}, step=STEP,
+                                    headers=headers, meta=meta)
 
 
 def parse_rows(html: str, base_url: str) -> list[ListingEntry]:
@@ -90,8 +109,9 @@ def parse_page(response) -> Iterable[scrapy.Request | ListingEntry]:
         seen.append(entry.url)
         fresh += 1
         yield entry
-    pages = TOTAL_PAGES.search(response.text.replace("&nbsp;", " "))
-    # A module that ignores currpage answers page 1 again: nothing new means stop.
-    if fresh == 0 or pages is None or query["page"] >= int(pages.group(1)):
+    pages = TOTAL_PAGES.search(TAG.sub("", response.text).replace("&nbsp;", " "))
+    # A module that ignores currpage answers page 1 again: nothing new means stop (also where
+    # no page count is shown).
+    if fresh == 0 or (pages is not None and query["page"] >= int(pages.group(1))):
         return
     yield page_request(query, query["page"] + 1, seen)
