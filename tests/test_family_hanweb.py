@@ -423,3 +423,14 @@ def test_shandong_page_count_read_through_markup():
     without_count = body.split('<div class="wip_page">')[0]
     outputs = list(xxgk.parse_page(HtmlResponse(url=request.url, body=without_count.encode(), request=request, encoding="utf-8")))
     assert isinstance(outputs[-1], scrapy.Request) and outputs[-1].url.endswith("currpage=3")
+
+
+def test_jpaas_pager_of_the_page_column_preferred_over_a_sidebar_pager():
+    html = """<html><body>
+    <div class="side" count="40" rows="5" queryData="{'webId':'3301','pageId':'1229001','tagId':'热点','tplSetId':'aa'}"></div>
+    <div class="pagination" count="12" rows="15" queryData="{&quot;webId&quot;:&quot;3301&quot;,&quot;pageId&quot;:&quot;1229587&quot;,&quot;tagId&quot;:&quot;信息列表&quot;,&quot;tplSetId&quot;:&quot;bb&quot;}"></div>
+    </body></html>"""
+    query = jpaas.find_query(html, "http://h.example/col/col1229587/index.html", {})
+    assert (query["params"]["pageId"], query["params"]["tagId"], query["count"], query["rows"]) == ("1229587", "信息列表", 12, 15)
+    # with no column in the URL, the first pager on the page
+    assert jpaas.find_query(html, "http://h.example/list.html", {})["params"]["pageId"] == "1229001"

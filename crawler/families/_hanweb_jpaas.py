@@ -10,8 +10,9 @@ Not a family module: crawler.families.hanweb drives it.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
@@ -23,6 +24,7 @@ from crawler.items import ListingEntry
 API = "/api-gateway/jpaas-publish-server/front/page/build/unit"
 STEP = "parse_jpaas"
 DEFAULT_ROWS = 15
+COLUMN_ID_IN_URL = re.compile(r"/col/col(\d+)/")
 
 
 def _number(value: str | None) -> int | None:
@@ -31,20 +33,27 @@ def _number(value: str | None) -> int | None:
 
 
 def find_query(html: str, page_url: str, options: dict[str, Any]) -> dict[str, Any] | None:
-    """The column's list query, read from the page's pager element; None when the page has none."""
+    """The column's list query, read from the page's pager element; None when the page has none.
+    Where sidebars have pagers of their own, the one naming the column of the page's URL wins."""
+    pagers = []
     for pager in Selector(text=html).xpath("//*[@querydata]"):  # lxml lowercases attribute names
-        data = js_object_pairs(pager.attrib["querydata"].replace("&quot;", '"'))
-        if not data.get("pageId"):
-            continue
-        return {
-            "api": urljoin(page_url, str(options.get("jpaas_api") or API)),
-            "params": {"webId": data.get("webId", ""), "pageId": data["pageId"], "parseType": "bulidstatic",
-                       "pageType": "column", "tagId": data.get("tagId", ""), "tplSetId": data.get("tplSetId", "")},
-            "rows": int(options.get("perpage") or _number(pager.attrib.get("rows")) or DEFAULT_ROWS),
-            "count": _number(pager.attrib.get("count")),
-            "referer": page_url,
-        }
-    return None
+        data = js_object_pairs(pager.attrib["querydata"])
+        if data.get("pageId"):
+            pagers.append((pager, data))
+    column = COLUMN_ID_IN_URL.search(urlsplit(page_url).path)
+    wanted = str(options.get("columnid") or (column.group(1) if column else ""))
+    if not pagers:
+        return None
+    pagers.sort(key=lambda found: found[1]["pageId"] != wanted)  # stable: otherwise the first pager
+    pager, data = pagers[0]
+    return {
+        "api": urljoin(page_url, str(options.get("jpaas_api") or API)),
+        "params": {"webId": data.get("webId", ""), "pageId": data["pageId"], "parseType": "bulidstatic",
+                   "pageType": "column", "tagId": data.get("tagId", ""), "tplSetId": data.get("tplSetId", "")},
+        "rows": int(options.get("perpage") or _number(pager.attrib.get("rows")) or DEFAULT_ROWS),
+        "count": _number(pager.attrib.get("count")),
+        "referer": page_url,
+    }
 
 
 def page_request(query: dict[str, Any], page_no: int, seen: list[str]) -> scrapy.Request:
