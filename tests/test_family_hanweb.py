@@ -3,6 +3,7 @@ two classic jpage columns, a jpaas publish-server column and an xxgk catalogue c
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
@@ -434,3 +435,24 @@ def test_jpaas_pager_of_the_page_column_preferred_over_a_sidebar_pager():
     assert (query["params"]["pageId"], query["params"]["tagId"], query["count"], query["rows"]) == ("1229587", "信息列表", 12, 15)
     # with no column in the URL, the first pager on the page
     assert jpaas.find_query(html, "http://h.example/list.html", {})["params"]["pageId"] == "1229001"
+
+
+def test_paged_datastore_wins_over_catalogue_search_box_and_links_in_the_page_chrome(site):
+    """A classic column whose header has a catalogue search form and a link to search_custom.jsp
+    is still read through its jpage datastore and dataproxy.jsp."""
+    column = (ROOT / "site" / "col" / "col33718" / "index.html").read_text(encoding="utf-8")
+    chrome = ('<form action="/module/xxgk/search.jsp" method="post"><input type="hidden" name="infotypeId" value="A01">'
+              '<input type="hidden" name="jdid" value="74"><input type="text" name="vc_title"></form>'
+              '<a href="/module/xxgk/search_custom.jsp?fieldConfigId=12&currpage=1">信息公开目录</a>')
+    html = column.replace("<body>", "<body>" + chrome, 1)
+    assert html != column
+    response = HtmlResponse(url=f"{site.base_url}/col/col33718/index.html", body=html.encode(), encoding="utf-8")
+    outputs = list(FAMILY.parse_list(response, portal_from_site(site, KJJ)))
+    requests = [o for o in outputs if isinstance(o, scrapy.Request)]
+    assert len(outputs) == 7 and [urlsplit(r.url).path for r in requests] == ["/module/web/jpage/dataproxy.jsp"]
+    # without its pager, the same page is a catalogue column
+    unpaged = re.sub(r'<script type="text/javascript">\s*var param_212860.*?</script>', "", html, flags=re.S)
+    assert "jpage(" not in unpaged
+    response = HtmlResponse(url=response.url, body=unpaged.encode(), encoding="utf-8")
+    (request,) = [o for o in FAMILY.parse_list(response, portal_from_site(site, KJJ)) if isinstance(o, scrapy.Request)]
+    assert urlsplit(request.url).path == xxgk.SEARCH and b"infotypeId=A01" in request.body

@@ -61,9 +61,9 @@ def find_query(html: str, page_url: str, options: dict[str, Any]) -> dict[str, A
 
 
 def _custom_query(selector: Selector, scripts: str, page_url: str) -> dict[str, Any] | None:
-    """Shandong's search_custom.jsp, named by an iframe, a link or a script: asked by GET with the
-    page's own query string, only currpage changing."""
-    candidates = selector.xpath("//iframe/@src|//a/@href").getall() + [scripts]
+    """Shandong's search_custom.jsp, named by an iframe or a script (a mere link is navigation):
+    asked by GET with the page's own query string, only currpage changing."""
+    candidates = selector.xpath("//iframe/@src").getall() + [scripts]
     for text in candidates:
         named = CUSTOM_URL.search(text.replace("&amp;", "&"))
         if named:

@@ -82,16 +82,14 @@ class HanwebFamily(Family):
     # --- the column page ----------------------------------------------------------------
     def parse_list(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
         html = response.text
-        # Newer columns name a list API instead of carrying a datastore (PORTALS.md §2.4, §2.2).
-        jpaas_query = jpaas.find_query(html, response.url, portal.options)
-        if jpaas_query is not None:
-            yield jpaas.page_request(jpaas_query, 1, [])
-            return
-        xxgk_query = xxgk.find_query(html, response.url, portal.options)
-        if xxgk_query is not None:
-            yield xxgk.page_request(xxgk_query, 1, [])
-            return
         stores = self._datastores(html)
+        if not self._paged_units(html) & set(stores):
+            # No paged jpage datastore: newer columns name a list API instead (PORTALS.md §2.4,
+            # §2.2). A paged datastore wins over, say, a catalogue search box in the page header.
+            first = self._api_request(html, response.url, portal)
+            if first is not None:
+                yield first
+                return
         unitid = str(portal.options.get("unitid") or "") or self._list_unit(html, stores)
         store_xml = stores.get(unitid, "")
         entries = parse_records(store_xml, response.url)
@@ -113,6 +111,22 @@ class HanwebFamily(Family):
         yield self._proxy_request(paging, start=inline_rows + 1)
 
     @staticmethod
+    def _api_request(html: str, page_url: str, portal: "Portal") -> scrapy.Request | None:
+        """The first list request of a jpaas or xxgk catalogue column; None if the page names neither."""
+        query = jpaas.find_query(html, page_url, portal.options)
+        if query is not None:
+            return jpaas.page_request(query, 1, [])
+        query = xxgk.find_query(html, page_url, portal.options)
+        if query is not None:
+            return xxgk.page_request(query, 1, [])
+        return None
+
+    @staticmethod
+    def _paged_units(html: str) -> set[str]:
+        """Units a jpage pager drives (`$('#unit').jpage(…)` or `var param_unit`)."""
+        return {unit for unit, _ in JPAGE_CALL.findall(html)} | {unit for unit, _ in PARAM_VAR.findall(html)}
+
+    @staticmethod
     def _datastores(html: str) -> dict[str, str]:
         """unitid (the id of the element holding the XML script) → datastore XML."""
         stores = {}
@@ -123,12 +137,11 @@ class HanwebFamily(Family):
             stores[owner.group(1) if owner else f"#{position}"] = match.group(1)
         return stores
 
-    @staticmethod
-    def _list_unit(html: str, stores: dict[str, str]) -> str:
+    def _list_unit(self, html: str, stores: dict[str, str]) -> str:
         """The datastore the column's pager drives; sidebars carry datastores of their own."""
         if not stores:
             return ""
-        paged = {unit for unit, _ in JPAGE_CALL.findall(html)} | {unit for unit, _ in PARAM_VAR.findall(html)}
+        paged = self._paged_units(html)
         candidates = [unit for unit in stores if unit in paged] or list(stores)
         return max(candidates, key=lambda unit: len(RECORD.findall(stores[unit])))
 
