@@ -456,3 +456,14 @@ def test_paged_datastore_wins_over_catalogue_search_box_and_links_in_the_page_ch
     response = HtmlResponse(url=response.url, body=unpaged.encode(), encoding="utf-8")
     (request,) = [o for o in FAMILY.parse_list(response, portal_from_site(site, KJJ)) if isinstance(o, scrapy.Request)]
     assert urlsplit(request.url).path == xxgk.SEARCH and b"infotypeId=A01" in request.body
+
+
+@pytest.mark.parametrize("fragment, date", [
+    # the date beside the link inside the link's own cell
+    ('<tr><td><a href="/art/2020/1/3/art_7_1.html" title="某局2019年政府信息公开工作年度报告">某局…</a> <span>2020-01-05</span></td></tr>', "2020-01-05"),
+    # an index-number cell before the date cell is not read as a date
+    ('<tr><td>3</td><td>002489817/2024-00031</td><td><a href="/col/col7/art/2024/art_ab12.html">某委2023年政府信息公开工作年度报告</a></td>'
+     '<td>2024-01-24</td></tr>', "2024-01-24"),
+])
+def test_table_row_dates(fragment, date):
+    assert parse_record(fragment, "http://x.example/").date == date

@@ -53,11 +53,11 @@ def parse_record(fragment: str, base_url: str) -> ListingEntry | None:
     title = squash(link.attrib.get("title", "")) or TRUNCATION.sub("", link_text)
     if not title:
         return None
-    cells = selector.xpath("//td")
-    if cells:  # a table row: the date is in a cell of its own, after an index-number cell or so
-        cell_texts = [" ".join(cell.xpath(".//text()").getall()) for cell in cells if not cell.xpath(".//a[@href]")]
-        date = next((d for d in map(detail_date, reversed(cell_texts)) if d), None)
-    else:
+    # A table row's date has a cell of its own, the last one that holds a date (an index-number
+    # cell like 002489817/2024-00031 comes before it); elsewhere it is the text beside the link.
+    cell_texts = [" ".join(cell.xpath(".//text()").getall()) for cell in selector.xpath("//td[not(.//a[@href])]")]
+    date = next((d for d in map(detail_date, reversed(cell_texts)) if d), None)
+    if date is None:
         all_text = " ".join(selector.xpath("//body//text()").getall())
         date = detail_date(all_text.replace(" ".join(link.xpath(".//text()").getall()), " ", 1))
     if date is None:  # rows without a date: the article URL carries its publication day
