@@ -204,6 +204,12 @@ def permanent_failures(db: sqlite_utils.Database) -> dict[str, tuple[str | None,
     return {row["url"]: (row["list_title"], row["list_date"]) for row in rows}
 
 
+def reports_missing_attachments(db: sqlite_utils.Database) -> set[str]:
+    """URLs of archived reports with an attachment whose download failed (and may work next time)."""
+    return {row["url"] for row in db.query(
+        "select distinct r.url from attachments a join reports r on r.id = a.report_id where a.status = 'fetch_error'")}
+
+
 def get_report(db: sqlite_utils.Database, report_id: str) -> dict[str, Any] | None:
     rows = list(db.query("select * from reports where id = ?", [report_id]))
     return rows[0] if rows else None

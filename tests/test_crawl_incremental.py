@@ -259,3 +259,47 @@ def test_multi_page_article_read_whole_and_reparsed_from_archive(tmp_path):
     assert result.returncode == 0, result.stderr
     metrics = {m["key"]: m["value"] for m in db.query("select key, value from metrics where report_id = ?", [report["id"]])}
     assert metrics.get("requests.new.total") == 3
+
+
+FLAKY_ATTACHMENT = '''
+from pathlib import Path
+
+from crawler.mockportals import MockResponse
+
+
+def handle(request):
+    if request.path == "/nb/P020220121.pdf" and not (Path(__file__).parent / "attachment-is-back").exists():
+        return MockResponse(503, b"busy", {"Content-Type": "text/plain"})
+    return None
+'''
+
+
+def test_failed_attachment_download_retried_on_next_crawl(tmp_path):
+    root = tmp_path / "flaky"
+    build_site(root, REPORTS)
+    page = root / "site" / "nb" / "2021.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</p></div>", '</p><p>附件：<a href="P020220121.pdf">2021年度报告全文.pdf</a></p></div>'), encoding="utf-8")
+    (root / "site" / "nb" / "P020220121.pdf").write_bytes(b"%PDF-1.4 placeholder")
+    (root / "site.py").write_text(FLAKY_ATTACHMENT, encoding="utf-8")
+    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
+    site = MockSite(root).start()
+    try:
+        registry = write_registry(tmp_path / "portals.yml", [entry(site)])
+        db_path = tmp_path / "reports.db"
+        run_crawl(registry, db_path)
+        db = sqlite_utils.Database(db_path)
+        assert next(db.query("select status from attachments"))["status"] == "fetch_error"
+        (root / "attachment-is-back").touch()
+        site.reset_log()
+        run_crawl(registry, db_path)
+        requested = site.requested()
+        assert "/nb/2021.html" in requested and "/nb/P020220121.pdf" in requested
+        assert "/nb/2020.html" not in requested  # only the report missing its attachment is asked again
+        attachment = next(db.query("select * from attachments"))
+        assert attachment["status"] != "fetch_error" and attachment["size"] == len(b"%PDF-1.4 placeholder")
+        site.reset_log()
+        run_crawl(registry, db_path)  # complete now: nothing is asked again
+        assert "/nb/2021.html" not in site.requested()
+    finally:
+        site.stop()

@@ -57,6 +57,7 @@ class ReportsSpider(scrapy.Spider):
         self.registry_errors = []
         self.known: dict[str, tuple[str | None, str | None]] = {}
         self.known_failures: dict[str, tuple[str | None, str | None]] = {}
+        self.missing_attachments: set[str] = set()  # archived reports whose attachment download failed
         self.seen_entries: set[str] = set()
         self.list_pages: Counter[str] = Counter()
         self.capped: set[str] = set()
@@ -79,6 +80,7 @@ class ReportsSpider(scrapy.Spider):
 
         db = store.open_db(crawler.settings.get("NIANBAO_DB"))
         spider.known = store.known_listings(db)
+        spider.missing_attachments = store.reports_missing_attachments(db)
         if not crawler.settings.getbool("NIANBAO_RETRY_FAILED"):
             spider.known_failures = store.permanent_failures(db)
         db.close()
@@ -150,7 +152,7 @@ class ReportsSpider(scrapy.Spider):
             self.counts["non_reports"] += 1
             return
         self.reports_listed[portal.id] += 1
-        if self.known.get(entry.url) == (entry.title, entry.date):
+        if self.known.get(entry.url) == (entry.title, entry.date) and entry.url not in self.missing_attachments:
             self.counts["details_skipped"] += 1
             return
         if self.known_failures.get(entry.url) == (entry.title, entry.date):
