@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from pipelines.documents.limits import Limits
+from pipelines.documents.tools import communicate_or_kill
 
 GRACE_SECONDS = 3.0  # the child reports its own timeouts; the parent's kill is the backstop
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
@@ -37,15 +37,10 @@ def run_isolated(kind: str, data: bytes, limits: Limits):
                                    env=_environment())
     except OSError as exc:
         return ("error", f"cannot start the extraction worker: {exc}")
-    try:
-        out, err = process.communicate(pickle.dumps((kind, data, limits)), timeout=limits.timeout + GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.communicate()
+    answer = communicate_or_kill(process, pickle.dumps((kind, data, limits)), limits.timeout + GRACE_SECONDS)
+    if answer is None:
         return ("timeout", f"time cap of {limits.timeout:g}s reached; extraction stopped")
+    out, err = answer
     try:
         return pickle.loads(out)
     except Exception:

@@ -17,6 +17,20 @@ def available(tool: str) -> bool:
     return shutil.which(tool) is not None
 
 
+def communicate_or_kill(process: subprocess.Popen, stdin: bytes | None, timeout: float) -> tuple[bytes, bytes] | None:
+    """(stdout, stderr) of a process started with start_new_session=True, or None when the timeout
+    came first: then its whole session is killed (the tools it spawned too)."""
+    try:
+        return process.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.communicate()
+        return None
+
+
 def run_tool(args: list[str], deadline: Deadline, what: str, stdin: bytes | None = None,
              cwd: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     timeout = deadline.check(what)
@@ -26,13 +40,7 @@ def run_tool(args: list[str], deadline: Deadline, what: str, stdin: bytes | None
                                    env={**os.environ, **env} if env else None)
     except FileNotFoundError:
         raise ExtractionProblem("error", f"{args[0]} is not installed") from None
-    try:
-        out, err = process.communicate(stdin, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.communicate()
-        raise ExtractionProblem("timeout", f"time cap of {deadline.seconds:g}s reached while {what}") from None
-    return subprocess.CompletedProcess(args, process.returncode, out, err)
+    answer = communicate_or_kill(process, stdin, timeout)
+    if answer is None:
+        raise ExtractionProblem("timeout", f"time cap of {deadline.seconds:g}s reached while {what}")
+    return subprocess.CompletedProcess(args, process.returncode, *answer)
