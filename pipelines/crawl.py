@@ -55,11 +55,17 @@ class ParsePipeline:
 def parse_item(item: ReportItem, portal: dict[str, Any] | None) -> dict[str, Any]:
     docs = [a.extraction["extracted"] for a in item.attachments
             if a.extraction.get("extracted") is not None and a.extraction.get("status") == "ok"]
-    page_meta = dict(item.page_meta)
-    page_meta.setdefault("title", item.title)
-    if item.listing.date and not page_meta.get("published"):
-        page_meta["published"] = item.listing.date
+    page_meta = meta_for_parser(item.page_meta, item.title, item.listing.date)
     return parse_report(html=item.body_html, url=item.url, page_meta=page_meta, portal=portal, documents=docs)
+
+
+def meta_for_parser(page_meta: dict[str, Any], title: str | None, list_date: str | None) -> dict[str, Any]:
+    """The page's metadata, with the list's title and date where the page states none."""
+    meta = dict(page_meta)
+    meta.setdefault("title", title)
+    if list_date and not meta.get("published"):
+        meta["published"] = list_date
+    return meta
 
 
 def report_row(item: ReportItem, portal: dict[str, Any] | None) -> dict[str, Any]:

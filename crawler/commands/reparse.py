@@ -15,30 +15,39 @@ def add_arguments(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def archived_html(archive_dir: Path, warc_file: str, offset: int) -> tuple[str | None, str, bytes]:
+    """(decoded HTML or None when the record is not a page, content type, raw payload) of one record."""
+    from crawler.encoding import detect_encoding
+    from pipelines.archive import read_payload
+
+    headers, body = read_payload(archive_dir, warc_file, offset)
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if "html" in content_type.lower() or body[:200].lstrip().startswith(b"<"):
+        return body.decode(detect_encoding(body, content_type), errors="replace"), content_type, body
+    return None, content_type, body
+
+
 def reparse_report(db, archive_dir: Path, report: dict) -> dict:
     """Rebuild the page and its documents from the archive and parse them again."""
     from crawler.detail import read_detail_html
-    from crawler.encoding import detect_encoding
     from pipelines import documents
     from pipelines.archive import read_payload
+    from pipelines.crawl import meta_for_parser
     from pipelines.parse import parse_report
 
-    headers, body = read_payload(archive_dir, report["warc_file"], report["warc_offset"])
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
     docs = []
     html = None
     page_meta = json.loads(report.get("page_meta") or "{}")
-    if "html" in content_type.lower() or body[:200].lstrip().startswith(b"<"):
-        html_text = body.decode(detect_encoding(body, content_type), errors="replace")
-        page = read_detail_html(html_text, report["url"])
+    page_html, content_type, body = archived_html(archive_dir, report["warc_file"], report["warc_offset"])
+    if page_html is not None:
+        page = read_detail_html(page_html, report["url"])
         html = page.get("body_html")
         page_meta = {**page_meta, **(page.get("page_meta") or {})}
         for part in json.loads(report.get("continuations") or "[]"):  # multi-page articles
             if part.get("warc_file"):
-                part_headers, part_body = read_payload(archive_dir, part["warc_file"], part["warc_offset"])
-                part_type = next((v for k, v in part_headers.items() if k.lower() == "content-type"), "")
-                part_html = part_body.decode(detect_encoding(part_body, part_type), errors="replace")
-                html = "\n".join(p for p in (html, read_detail_html(part_html, part["url"]).get("body_html")) if p)
+                part_html, _, _ = archived_html(archive_dir, part["warc_file"], part["warc_offset"])
+                part_body = read_detail_html(part_html or "", part["url"]).get("body_html")
+                html = "\n".join(p for p in (html, part_body) if p)
     else:
         docs.append(documents.extract(body, Path(report["url"]).name, content_type or None))
     for attachment in db.query(
@@ -47,12 +56,10 @@ def reparse_report(db, archive_dir: Path, report: dict) -> dict:
     ):
         _, data = read_payload(archive_dir, attachment["warc_file"], attachment["warc_offset"])
         docs.append(documents.extract(data, attachment["filename"], attachment["media_type"]))
-    page_meta.setdefault("title", report.get("title"))
-    if report.get("list_date") and not page_meta.get("published"):
-        page_meta["published"] = report["list_date"]
-    portal = db["portals"].get(report["portal_id"]) if report.get("portal_id") and db["portals"].count_where("id = ?", [report["portal_id"]]) else None
-    return parse_report(html=html, url=report["url"], page_meta=page_meta, portal=portal,
-                        documents=[d for d in docs if d.status == "ok"])
+    portal = next(iter(db.query("select * from portals where id = ?", [report.get("portal_id")])), None)
+    return parse_report(html=html, url=report["url"],
+                        page_meta=meta_for_parser(page_meta, report.get("title"), report.get("list_date")),
+                        portal=portal, documents=[d for d in docs if d.status == "ok"])
 
 
 def run(args) -> int:
