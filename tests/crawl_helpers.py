@@ -26,6 +26,11 @@ def run_crawl(registry: Path, db: Path, *extra: str) -> subprocess.CompletedProc
     return result
 
 
+def run_reparse(db: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "crawler.cli", "reparse", "--db", str(db), "--quiet", *extra],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
 def write_registry(path: Path, entries: list[dict]) -> Path:
     path.write_text(yaml.safe_dump({"portals": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -42,7 +42,6 @@ def test_cookie_shell_and_self_redirect_passed_challenge_recorded(tmp_path):
         "</ul>", '<li><a href="2019.html" title="临沂市科学技术局2019年政府信息公开工作年度报告">2019年报</a>'
                  "<span>2020-01-10</span></li></ul>"), encoding="utf-8")
     (root / "site.py").write_text(HANDLER, encoding="utf-8")
-    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
     site = MockSite(root).start()
     try:
         registry = write_registry(tmp_path / "portals.yml", [entry(site)])

@@ -16,7 +16,6 @@ from tests.test_crawl_incremental import REPORTS, build_site, entry
 @pytest.fixture
 def two_portals(tmp_path):
     build_site(tmp_path / "portal", REPORTS)
-    (tmp_path / "portal" / "portal.yml").write_text("portals: []\n", encoding="utf-8")
     site = MockSite(tmp_path / "portal").start()
     other = dict(entry(site, "linyi-kjj-copy"), start_urls=[f"{site.base_url}/nb/index.html?copy=1"])
     registry = write_registry(tmp_path / "portals.yml", [entry(site), other])

@@ -3,14 +3,12 @@ bad registry entries and broken portals are recorded while the other portals are
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import sqlite_utils
 
 from crawler.mockportals import MockSite
-from tests.crawl_helpers import REPO, path_of, run_crawl, write_registry
+from tests.crawl_helpers import path_of, run_crawl, run_reparse, write_registry
 
 LIST_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body>
 <div class="nav">首页 &gt; 政务公开 &gt; 政府信息公开年报</div>
@@ -50,7 +48,6 @@ def entry(site, portal_id="linyi-kjj", family="generic"):
 @pytest.fixture
 def portal(tmp_path):
     build_site(tmp_path / "portal", REPORTS)
-    (tmp_path / "portal" / "portal.yml").write_text("portals: []\n", encoding="utf-8")
     site = MockSite(tmp_path / "portal").start()
     yield site
     site.stop()
@@ -140,7 +137,6 @@ def test_oversize_attachment_and_redirect_loop_recorded(tmp_path):
         "</ul>", '<li><a href="loop.html" title="临沂市科学技术局2019年政府信息公开工作年度报告">2019年报</a><span>2020-01-10</span></li></ul>'),
         encoding="utf-8")
     (root / "site.py").write_text(HOSTILE_HANDLER, encoding="utf-8")
-    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
     site = MockSite(root).start()
     try:
         registry = write_registry(tmp_path / "portals.yml", [entry(site)])
@@ -162,7 +158,6 @@ def test_gzip_without_asking_archived_as_served_and_robots_obeyed(tmp_path):
     build_site(root, REPORTS)
     (root / "site.yml").write_text('gzip: ["/nb/*"]\n', encoding="utf-8")
     (root / "site" / "robots.txt").write_text("User-agent: *\nDisallow: /nb/2020.html\n", encoding="utf-8")
-    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
     site = MockSite(root).start()
     try:
         registry = write_registry(tmp_path / "portals.yml", [entry(site)])
@@ -197,7 +192,6 @@ def test_dead_detail_page_skipped_until_its_entry_changes_or_asked(tmp_path):
     listing = index.read_text(encoding="utf-8")
     dead_row = '<li><a href="gone.html" title="临沂市科学技术局2019年政府信息公开工作年度报告">2019年报</a><span>2020-01-10</span></li>'
     index.write_text(listing.replace("</ul>", dead_row + "</ul>"), encoding="utf-8")
-    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
     site = MockSite(root).start()
     try:
         registry = write_registry(tmp_path / "portals.yml", [entry(site)])
@@ -234,7 +228,6 @@ def test_multi_page_article_read_whole_and_reparsed_from_archive(tmp_path):
             f'<html><head><meta charset="utf-8"></head><body><div id="zoom"><p>{body}</p>'
             f'<script>createPageHTML(3, {part}, "2021", "html");</script></div></body></html>', encoding="utf-8")
     (root / "site" / "nb" / "P020220121.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
-    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
     site = MockSite(root).start()
     try:
         registry = write_registry(tmp_path / "portals.yml", [entry(site)])
@@ -254,8 +247,7 @@ def test_multi_page_article_read_whole_and_reparsed_from_archive(tmp_path):
     # Offline: the parts come back from the archive.
     db["metrics"].delete_where()
     db.conn.commit()
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "reparse", "--db", str(db_path), "--quiet"],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    result = run_reparse(db_path)
     assert result.returncode == 0, result.stderr
     metrics = {m["key"]: m["value"] for m in db.query("select key, value from metrics where report_id = ?", [report["id"]])}
     assert metrics.get("requests.new.total") == 3
@@ -282,7 +274,6 @@ def test_failed_attachment_download_retried_on_next_crawl(tmp_path):
         "</p></div>", '</p><p>附件：<a href="P020220121.pdf">2021年度报告全文.pdf</a></p></div>'), encoding="utf-8")
     (root / "site" / "nb" / "P020220121.pdf").write_bytes(b"%PDF-1.4 placeholder")
     (root / "site.py").write_text(FLAKY_ATTACHMENT, encoding="utf-8")
-    (root / "portal.yml").write_text("portals: []\n", encoding="utf-8")
     site = MockSite(root).start()
     try:
         registry = write_registry(tmp_path / "portals.yml", [entry(site)])

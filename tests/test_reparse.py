@@ -1,25 +1,16 @@
 """nianbao reparse: parse again from the raw archive, with no portal reachable."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import sqlite_utils
 
 from crawler.mockportals import MockSite
 from pipelines.archive import archive_dir_for
-from tests.crawl_helpers import REPO, run_crawl, write_registry
+from tests.crawl_helpers import run_crawl, run_reparse, write_registry
 from tests.test_crawl_incremental import REPORTS, build_site, entry
-
-
-def reparse(db_path, *extra):
-    return subprocess.run([sys.executable, "-m", "crawler.cli", "reparse", "--db", str(db_path), "--quiet", *extra],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
 
 
 def crawl_then_stop(tmp_path):
     build_site(tmp_path / "portal", REPORTS)
-    (tmp_path / "portal" / "portal.yml").write_text("portals: []\n", encoding="utf-8")
     site = MockSite(tmp_path / "portal").start()
     try:
         registry = write_registry(tmp_path / "portals.yml", [entry(site)])
@@ -39,7 +30,7 @@ def test_reparse_from_archive_without_network(tmp_path):
     db = sqlite_utils.Database(db_path)
     db["metrics"].delete_where()  # as if the parser had never run
     db.conn.commit()
-    result = reparse(db_path)
+    result = run_reparse(db_path)
     assert result.returncode == 0, result.stderr
     assert "reparsed 2 reports" in result.stdout
     metrics = {(m["report_id"], m["key"]): m["value"] for m in rows(db_path, "metrics")}
@@ -53,7 +44,7 @@ def test_unreadable_archive_keeps_stored_parse(tmp_path):
     before = rows(db_path, "metrics"), rows(db_path, "reports")
     for warc in archive_dir_for(db_path).glob("*.warc.gz"):
         warc.write_bytes(warc.read_bytes()[:100])  # truncated: no record can be read
-    result = reparse(db_path)
+    result = run_reparse(db_path)
     assert result.returncode == 1
     assert "2 unreadable" in result.stdout
     assert (rows(db_path, "metrics"), rows(db_path, "reports")) == before
