@@ -250,7 +250,7 @@ def save_report(db: sqlite_utils.Database, report: dict[str, Any], attachments: 
             row.update(parsed_columns(parsed))
         db["reports"].upsert(row, pk="id", alter=True)
         for attachment in attachments:
-            previous = db["attachments"].get(attachment["id"]) if db["attachments"].count_where("id = ?", [attachment["id"]]) else None
+            previous = next(iter(db.query("select * from attachments where id = ?", [attachment["id"]])), None)
             if previous and previous.get("status") == "ok" and attachment.get("status") != "ok":
                 # A failed re-download never replaces a good archived copy.
                 db["attachments"].update(attachment["id"], {"last_seen": now})

@@ -6,6 +6,7 @@ and turning every failure into a recorded FetchErrorItem while the crawl goes on
 """
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
@@ -92,9 +93,6 @@ class ReportsSpider(scrapy.Spider):
     async def start(self):
         for item in self._start_items():
             yield item
-
-    def start_requests(self):  # Scrapy < 2.13
-        yield from self._start_items()
 
     def _start_items(self) -> Iterable[Any]:
         for error in self.registry_errors:
@@ -267,8 +265,6 @@ class ReportsSpider(scrapy.Spider):
 
     @staticmethod
     def _attachment_from_response(response, ref, attachment: AttachmentItem | None = None) -> AttachmentItem:
-        import hashlib
-
         attachment = attachment or AttachmentItem(url=response.url, filename=_filename(response.url))
         attachment.body = response.body
         attachment.size = len(response.body)
