@@ -23,7 +23,7 @@ SETTINGS = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=1", "
 
 
 def crawl(registry: Path, db: Path) -> float:
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "--portals", str(registry), "--db", str(db)]
+    command = [sys.executable, "-m", "cli.main", "crawl", "--portals", str(registry), "--db", str(db)]
     for setting in SETTINGS:
         command += ["--set", setting]
     started = time.perf_counter()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.webui.app import build_datasette  # noqa: E402
+from datasette_plugin.app import build_datasette  # noqa: E402
 from pipelines import search, store  # noqa: E402
 from tests.datasette_fixtures import PORTALS, parsed_result, report_text  # noqa: E402
 

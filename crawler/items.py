@@ -8,27 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass
-class ListingEntry:
-    """One row of a column's list page: what the family read before fetching the detail page."""
-
-    url: str
-    title: str
-    date: str | None = None  # ISO YYYY-MM-DD when the list shows one
-    extra: dict[str, Any] = field(default_factory=dict)  # family-specific fields (index_no, publisher ...)
-
-
-@dataclass
-class ArchiveRef:
-    """Where the raw bytes of one response sit in the WARC archive."""
-
-    warc_file: str  # path relative to the archive directory
-    offset: int
-    length: int
-    payload_digest: str  # sha1 of the payload as served (before decompression)
-    revisit: bool = False  # True when the payload repeated an earlier record
-    recorded: str | None = None  # WARC-Date of the record holding the payload
+from pipelines.archive import ArchiveRef
+from pipelines.records import ListingEntry
 
 
 @dataclass
@@ -58,7 +39,7 @@ class ReportItem:
     encoding: str | None = None
     html: str | None = None  # the decoded detail page
     title: str | None = None
-    page_meta: dict[str, str] = field(default_factory=dict)  # canonical field -> value (see crawler.detail)
+    page_meta: dict[str, str] = field(default_factory=dict)  # canonical field -> value (see pipelines.detail)
     body_html: str | None = None
     attachments: list[AttachmentItem] = field(default_factory=list)
     archive: ArchiveRef | None = None

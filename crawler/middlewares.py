@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.items import ArchiveRef
+from pipelines.archive import ArchiveRef
 from pipelines.archive import WarcArchive, archive_dir_for
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from crawler.encoding import detect_encoding
+from pipelines.encoding import detect_encoding
 from crawler.registry import Portal, RegistryError, load_portals
 from pipelines import gazetteer
 

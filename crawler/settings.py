@@ -47,9 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {
-    "pipelines.crawl.DocumentsPipeline": 200,
-    "pipelines.crawl.ParsePipeline": 300,
-    "pipelines.crawl.StorePipeline": 900,
+    "crawler.item_pipelines.DocumentsPipeline": 200,
+    "crawler.item_pipelines.ParsePipeline": 300,
+    "crawler.item_pipelines.StorePipeline": 900,
 }
 
 

@@ -6,6 +6,8 @@ A payload seen before (same digest) is written as a revisit record pointing at t
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import base64
 import gzip
 import hashlib
@@ -19,7 +21,17 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.items import ArchiveRef
+
+@dataclass
+class ArchiveRef:
+    """Where the raw bytes of one response sit in the WARC archive."""
+
+    warc_file: str  # path relative to the archive directory
+    offset: int
+    length: int
+    payload_digest: str  # sha1 of the payload as served (before decompression)
+    revisit: bool = False  # True when the payload repeated an earlier record
+    recorded: str | None = None  # WARC-Date of the record holding the payload
 
 
 def payload_digest(body: bytes) -> str:

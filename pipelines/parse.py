@@ -6,7 +6,7 @@ Contract (callers: crawl pipeline, `nianbao parse`, `nianbao reparse`):
 
 - html: the detail page's body HTML (or the whole page); text: plain text (tables linearised, one
   cell per line). At least one of html/text/documents.
-- page_meta: canonical page fields from crawler.detail (title, index_no, publisher, published,
+- page_meta: canonical page fields from pipelines.detail (title, index_no, publisher, published,
   written, doc_no, category ...).
 - portal: the registry row (province, city, county, region_code, department) or None.
 - documents: extracted attachments (pipelines.documents.Extracted) in page order.

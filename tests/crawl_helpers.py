@@ -17,7 +17,7 @@ FAST_SETTINGS = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=
 
 
 def run_crawl(registry: Path, db: Path, *extra: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "--portals", str(registry), "--db", str(db)]
+    command = [sys.executable, "-m", "cli.main", "crawl", "--portals", str(registry), "--db", str(db)]
     for setting in FAST_SETTINGS:
         command += ["--set", setting]
     command += list(extra)
@@ -27,7 +27,7 @@ def run_crawl(registry: Path, db: Path, *extra: str) -> subprocess.CompletedProc
 
 
 def run_reparse(db: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler.cli", "reparse", "--db", str(db), "--quiet", *extra],
+    return subprocess.run([sys.executable, "-m", "cli.main", "reparse", "--db", str(db), "--quiet", *extra],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
 
 

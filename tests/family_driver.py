@@ -14,9 +14,9 @@ import scrapy
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.responsetypes import responsetypes
 
-from crawler.encoding import detect_encoding
+from pipelines.encoding import detect_encoding
 from crawler.families import get_family
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 from crawler.mockportals import MockSite
 from crawler.registry import Portal, validate_entry
 

@@ -48,7 +48,7 @@ def server(tmp_path_factory):
     db_path = build_demo_db(tmp_path_factory.mktemp("browser") / "reports.db")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db_path), "--port", str(port)],
+        [sys.executable, "-m", "cli.main", "serve", "--db", str(db_path), "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         cwd=Path(__file__).resolve().parents[1], env=dict(os.environ, PYTHONUNBUFFERED="1"))
     base = f"http://127.0.0.1:{port}"

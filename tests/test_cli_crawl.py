@@ -52,7 +52,7 @@ def test_overlapping_crawl_refused(two_portals, tmp_path):
     db_path = tmp_path / "locked.db"
     with open(tmp_path / "locked.crawl.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "--portals", str(registry),
+        result = subprocess.run([sys.executable, "-m", "cli.main", "crawl", "--portals", str(registry),
                                  "--db", str(db_path)], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 3
     assert "another crawl" in result.stderr

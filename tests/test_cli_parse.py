@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
 LEGACY = ROOT / "tests" / "fixtures" / "legacy"
 DOCX = ROOT / "tests" / "fixtures" / "documents" / "report_2021.docx"
-NIANBAO = [sys.executable, "-m", "crawler.cli"]
+NIANBAO = [sys.executable, "-m", "cli.main"]
 
 
 def nianbao_parse(*args: str) -> subprocess.CompletedProcess:

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from crawler.commands import serve as serve_command
-from crawler.webui.app import METADATA_PATH, build_datasette
-from crawler.webui.plugin import pivot_sql
+from cli.commands import serve as serve_command
+from datasette_plugin.app import METADATA_PATH, build_datasette
+from datasette_plugin.plugin import pivot_sql
 from tests.datasette_fixtures import BROKEN, GBK_PAGE, REPORTS, build_demo_db, copy_demo_db, get, report_url
 from pipelines import store
 
@@ -219,7 +219,7 @@ def test_serving_is_read_only_with_bounded_settings(datasette, demo_db):
     assert settings["sql_time_limit_ms"] <= 5000 and settings["max_returned_rows"] <= 2000
     assert settings["suggest_facets"] is False
     plugins = {plugin["name"] for plugin in get(datasette, "/-/plugins.json").json()}
-    assert {"crawler.webui.plugin", "datasette-dashboards"} <= plugins
+    assert {"datasette_plugin.plugin", "datasette-dashboards"} <= plugins
     assert not [name for name in plugins if re.search("write|insert|upload|edit|import", name)]
 
 
@@ -242,7 +242,7 @@ def test_serve_command_refuses_a_missing_database(tmp_path, capsys):
 
 
 def test_charset_of_a_mislabelled_page_is_the_one_that_decodes():
-    from crawler.webui.archived_copy import detect_charset
+    from datasette_plugin.archived_copy import detect_charset
 
     body = '<html><head><meta charset="gb2312"></head><body>临沂市科学技术局2021年政府信息公开工作年度报告</body></html>'.encode("gb18030")
     utf8_header = {"Content-Type": "text/html; charset=utf-8"}

@@ -30,7 +30,7 @@ def demo(tmp_path_factory):
     port = free_port()
     db = tmp_path_factory.mktemp("demo") / "demo.db"
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "demo", "--db", str(db), "--port", str(port),
+        [sys.executable, "-m", "cli.main", "demo", "--db", str(db), "--port", str(port),
          "--portals-port", str(free_port() + 100)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

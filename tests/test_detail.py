@@ -1,4 +1,4 @@
-"""crawler.detail: every fixture detail page read exactly as its expected.json says, plus the
+"""pipelines.detail: every fixture detail page read exactly as its expected.json says, plus the
 metadata-block, body, attachment and soft-404 variants real portals use."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import scrapy
 from scrapy.http import HtmlResponse, Response
 
-from crawler.detail import iso_date, read_detail_html, read_detail_page
-from crawler.items import ListingEntry
+from pipelines.detail import iso_date, read_detail_html, read_detail_page
+from pipelines.records import ListingEntry
 from crawler.mockportals import FIXTURES, MockSite
 from tests.family_driver import fetch
 

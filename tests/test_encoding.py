@@ -1,11 +1,11 @@
-"""crawler.encoding: the codec that really decodes a page, whatever its header and meta claim."""
+"""pipelines.encoding: the codec that really decodes a page, whatever its header and meta claim."""
 from __future__ import annotations
 
 import codecs
 
 import pytest
 
-from crawler.encoding import declared_charsets, detect_encoding, normalize_charset
+from pipelines.encoding import declared_charsets, detect_encoding, normalize_charset
 
 TITLE = "临沂市科学技术局2021年政府信息公开工作年度报告"
 

@@ -7,7 +7,7 @@ from twisted.internet import defer, error
 from twisted.python.failure import Failure
 
 from crawler.antibot import BlockedByAntiBot
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 from crawler.spiders.reports import ReportsSpider
 from scrapy.exceptions import IgnoreRequest
 

@@ -9,7 +9,7 @@ import scrapy
 from scrapy.http import HtmlResponse
 
 from crawler.families.generic import FAMILY, TRAIL_KEY
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 from crawler.mockportals import FIXTURES, MockSite
 from crawler.registry import validate_entry
 from crawler.report_titles import is_annual_report_title

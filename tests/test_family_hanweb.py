@@ -16,7 +16,7 @@ from crawler.families import _hanweb_jpaas as jpaas
 from crawler.families import _hanweb_xxgk as xxgk
 from crawler.families._hanweb_rows import parse_item_html
 from crawler.families.hanweb import FAMILY, parse_record, parse_records
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 from crawler.mockportals import FIXTURES, MockSite
 from crawler.registry import Portal
 from tests.crawl_helpers import path_of

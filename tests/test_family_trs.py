@@ -8,7 +8,7 @@ import scrapy
 from scrapy.http import HtmlResponse
 
 from crawler.families.trs import FAMILY, Pager, read_pager
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 from crawler.mockportals import FIXTURES, MockSite
 from crawler.registry import validate_entry
 from crawler.report_titles import is_annual_report_title

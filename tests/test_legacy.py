@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.commands.parse import parse_file
+from cli.commands.parse import parse_file
 from pipelines.metrics.legacy import extract_legacy_table
 from pipelines.metrics.prose import extract_prose
 from pipelines.normalize import normalize_text

@@ -10,7 +10,7 @@ import re
 import pytest
 import yaml
 
-from crawler.webui.app import DATABASE_NAME, METADATA_PATH
+from datasette_plugin.app import DATABASE_NAME, METADATA_PATH
 from pipelines import store
 from tests.datasette_fixtures import build_demo_db
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from crawler import portal_check
-from crawler.cli import main
+from cli.main import main
 from crawler.registry import DEFAULT_REGISTRY, load_portals
 
 

@@ -9,7 +9,7 @@ from tests.crawl_helpers import REPO
 
 
 def test_readme_coverage_matches_registry():
-    generated = subprocess.run([sys.executable, "-m", "crawler.cli", "portals", "coverage"], cwd=REPO,
+    generated = subprocess.run([sys.executable, "-m", "cli.main", "portals", "coverage"], cwd=REPO,
                                capture_output=True, text=True, check=True).stdout
     body = generated.strip().split("\n", 1)[1].strip().replace("## ", "### ")
     readme = (REPO / "README.md").read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from crawler.webui.app import build_datasette
+from datasette_plugin.app import build_datasette
 from pipelines import search, store
 from tests.datasette_fixtures import add_report, copy_demo_db, get, reports_containing
 

@@ -19,7 +19,7 @@ from parsel import Selector
 
 from crawler.families._hanweb_rows import js_object_pairs, parse_item_html
 from crawler.families.base import Family
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 
 API = "/api-gateway/jpaas-publish-server/front/page/build/unit"
 STEP = "parse_jpaas"

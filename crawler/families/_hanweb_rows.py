@@ -8,8 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from crawler.detail import iso_date as detail_date
-from crawler.items import ListingEntry
+from pipelines.detail import iso_date as detail_date
+from pipelines.records import ListingEntry
 
 JS_PAIR = re.compile(r"""['"]?(\w+)['"]?\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,}\s]+))""")
 ART_DATE_IN_URL = re.compile(r"/art/(\d{4})/(\d{1,2})/(\d{1,2})/")

@@ -20,7 +20,7 @@ from parsel import Selector
 
 from crawler.families._hanweb_rows import js_object_pairs, parse_record
 from crawler.families.base import Family
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 
 SEARCH = "/module/xxgk/search.jsp"
 STEP = "parse_xxgk"

@@ -2,7 +2,7 @@
 
 A family knows how one kind of portal lays out its column: where the list pages are, how they
 paginate, how a list row looks, and (optionally) how its detail pages differ from the common
-reader in crawler.detail. The spider stays generic: it owns error handling, page caps, dedup,
+reader in pipelines.detail. The spider stays generic: it owns error handling, page caps, dedup,
 incremental skipping, attachments and item building.
 
 Requests a family yields from `start` or `parse_list` go back to the family's `parse_list`
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import scrapy
 
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 
 if TYPE_CHECKING:
     from crawler.registry import Portal
@@ -34,8 +34,8 @@ class Family:
 
     # --- detail side -----------------------------------------------------------------
     def parse_detail(self, response, entry: ListingEntry, portal: "Portal") -> dict[str, Any]:
-        """Return the DetailPage dict of crawler.detail.read_detail_page (override for odd layouts)."""
-        from crawler.detail import read_detail_page
+        """Return the DetailPage dict of pipelines.detail.read_detail_page (override for odd layouts)."""
+        from pipelines.detail import read_detail_page
 
         return read_detail_page(response, entry)
 

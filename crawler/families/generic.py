@@ -18,9 +18,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
 
-from crawler.detail import ATTACHMENT_EXTENSIONS, iso_date
+from pipelines.detail import ATTACHMENT_EXTENSIONS, iso_date
 from crawler.families.base import Family
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 from crawler.report_titles import is_annual_report_title
 
 if TYPE_CHECKING:

@@ -23,10 +23,10 @@ from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit
 import scrapy
 from parsel import Selector
 
-from crawler.detail import ATTACHMENT_EXTENSIONS, read_detail_html, read_detail_page
-from crawler.detail import iso_date as detail_date
+from pipelines.detail import ATTACHMENT_EXTENSIONS, read_detail_html, read_detail_page
+from pipelines.detail import iso_date as detail_date
 from crawler.families.base import Family
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 
 if TYPE_CHECKING:
     from crawler.registry import Portal

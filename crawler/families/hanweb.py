@@ -20,13 +20,13 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import scrapy
 from parsel import Selector
 
-from crawler.detail import iso_date as detail_date
-from crawler.detail import read_detail_page
+from pipelines.detail import iso_date as detail_date
+from pipelines.detail import read_detail_page
 from crawler.families import _hanweb_jpaas as jpaas
 from crawler.families import _hanweb_xxgk as xxgk
 from crawler.families._hanweb_rows import js_object_pairs, parse_record, squash
 from crawler.families.base import Family
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 
 if TYPE_CHECKING:
     from crawler.registry import Portal

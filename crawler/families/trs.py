@@ -20,11 +20,11 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 
-from crawler.detail import iso_date
+from pipelines.detail import iso_date
 from crawler.families.base import Family
 from crawler.families.generic import (absolute_url, anchor_title, collapse, entry_from_anchor, on_portal_host,
                                       portal_hosts, row_of)
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 
 if TYPE_CHECKING:
     from crawler.registry import Portal

@@ -21,9 +21,10 @@ from twisted.internet import defer
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.antibot import BlockedByAntiBot
-from crawler.encoding import detect_encoding
+from pipelines.encoding import detect_encoding
 from crawler.families import all_families
-from crawler.items import AttachmentItem, FetchErrorItem, ListingEntry, ReportItem
+from crawler.items import AttachmentItem, FetchErrorItem, ReportItem
+from pipelines.records import ListingEntry
 from crawler.registry import Portal, load_portals
 from crawler.report_titles import is_annual_report_title
 

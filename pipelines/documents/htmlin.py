@@ -65,7 +65,7 @@ def html_to_document(source: str | bytes) -> Document:
 
 
 def _decode(body: bytes, content_type: str | None = None) -> str:
-    from crawler.encoding import detect_encoding
+    from pipelines.encoding import detect_encoding
 
     return body.decode(detect_encoding(body, content_type), errors="replace")
 

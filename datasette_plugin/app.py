@@ -10,10 +10,10 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.plugins import pm
 
-from crawler.webui import plugin
+from datasette_plugin import plugin
 from pipelines.archive import archive_dir_for
 
-METADATA_PATH = Path(__file__).resolve().parents[2] / "metadata.yml"
+METADATA_PATH = Path(__file__).resolve().parents[1] / "metadata.yml"
 # metadata.yml, canned queries and dashboards address the archive by this name, whatever the file is called.
 DATABASE_NAME = "reports"
 

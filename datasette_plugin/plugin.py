@@ -1,7 +1,7 @@
 """The nianbao Datasette plugin: Chinese search, archived-copy links and route, the metric pivot.
 
-Loaded by crawler.webui.app.build_datasette (and so by `nianbao serve`); with the plain
-`datasette` command use `--plugins-dir crawler/webui`.
+Loaded by datasette_plugin.app.build_datasette (and so by `nianbao serve`); with the plain
+`datasette` command use `--plugins-dir datasette_plugin`.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from crawler.webui import archived_copy
+from datasette_plugin import archived_copy
 from pipelines import search
 
 

@@ -46,10 +46,10 @@ def parse_html_file(html: str, url: str | None) -> dict[str, Any]:
     from pipelines.parse import parse_report
 
     try:
-        from crawler.detail import read_detail_html
+        from pipelines.detail import read_detail_html
     except ImportError as exc:
         result = parse_report(html=html, url=url)
-        result["errors"].insert(0, f"page metadata not read: crawler.detail unavailable ({exc})")
+        result["errors"].insert(0, f"page metadata not read: pipelines.detail unavailable ({exc})")
         return result
     try:
         page = read_detail_html(html, url or "")

@@ -26,7 +26,7 @@ import lxml.html
 import opencc
 from lxml import etree
 
-from crawler.items import ListingEntry
+from pipelines.records import ListingEntry
 
 ATTACHMENT_EXTENSIONS = (
     ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".rtf", ".zip", ".rar", ".7z", ".ofd", ".ceb",
@@ -547,7 +547,7 @@ def continuation_urls(html: str, url: str) -> list[str]:
 
 
 def read_detail_page(response, entry: ListingEntry | None = None) -> dict[str, Any]:
-    """read_detail_html on a Scrapy TextResponse (already re-decoded by crawler.encoding).
+    """read_detail_html on a Scrapy TextResponse (already re-decoded by pipelines.encoding).
 
     A list row that links straight to a document (PDF, DOC …) gives a binary response: the
     document itself is then the report's one attachment.

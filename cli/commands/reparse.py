@@ -17,7 +17,7 @@ def add_arguments(parser):
 
 def archived_html(archive_dir: Path, warc_file: str, offset: int) -> tuple[str | None, str, bytes]:
     """(decoded HTML or None when the record is not a page, content type, raw payload) of one record."""
-    from crawler.encoding import detect_encoding
+    from pipelines.encoding import detect_encoding
     from pipelines.archive import read_payload
 
     headers, body = read_payload(archive_dir, warc_file, offset)
@@ -29,10 +29,10 @@ def archived_html(archive_dir: Path, warc_file: str, offset: int) -> tuple[str |
 
 def reparse_report(db, archive_dir: Path, report: dict) -> dict:
     """Rebuild the page and its documents from the archive and parse them again."""
-    from crawler.detail import read_detail_html
+    from pipelines.detail import read_detail_html
     from pipelines import documents
     from pipelines.archive import read_payload
-    from pipelines.crawl import meta_for_parser
+    from crawler.item_pipelines import meta_for_parser
     from pipelines.parse import parse_report
 
     docs = []

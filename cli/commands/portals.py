@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from crawler import portal_check
-from crawler.encoding import detect_encoding
+from pipelines.encoding import detect_encoding
 from crawler.registry import DEFAULT_REGISTRY, load_portals
 
 HELP = "check the portal registry (offline or --live), draft an entry from a URL (add), print coverage"

@@ -42,7 +42,7 @@ def crawl_and_serve(args, db: Path, portals, tmp: Path) -> int:
     registry = portals.write_registry(tmp / "portals.yml")
     print(f"mock portals: {', '.join(f'{n} {s.base_url}' for n, s in portals.sites.items())}")
     # The crawl runs in its own process: Twisted's reactor cannot be restarted in this one.
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "--portals", str(registry), "--db", str(db)]
+    command = [sys.executable, "-m", "cli.main", "crawl", "--portals", str(registry), "--db", str(db)]
     for setting in DEMO_SETTINGS:
         command += ["--set", setting]
     code = subprocess.call(command)
@@ -52,7 +52,7 @@ def crawl_and_serve(args, db: Path, portals, tmp: Path) -> int:
         return code
     if args.no_serve:
         return 0
-    from crawler.commands.serve import serve
+    from cli.commands.serve import serve
 
     print(f"Datasette: http://{args.host}:{args.port}/  (Ctrl-C to stop; mock portals stay up meanwhile)")
     return serve(db, host=args.host, port=args.port) or 0

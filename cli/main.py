@@ -1,4 +1,4 @@
-"""`nianbao` command line: one module per subcommand in crawler/commands/."""
+"""`nianbao` command line: one module per subcommand in cli/commands/."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nianbao", description="Archive of 政府信息公开工作年度报告")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
-        module = importlib.import_module(f"crawler.commands.{name}")
+        module = importlib.import_module(f"cli.commands.{name}")
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
         command.set_defaults(run=module.run)

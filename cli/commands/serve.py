@@ -6,7 +6,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from crawler.webui.app import build_datasette
+from datasette_plugin.app import build_datasette
 
 HELP = "serve the archive database read-only in Datasette (search, facets, canned queries, dashboard)"
 
