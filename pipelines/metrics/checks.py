@@ -1,4 +1,4 @@
-"""Consistency rules (勾稽关系) over parsed metrics: REPORT_FORMAT.md §2 and METRICS.md.
+"""Consistency rules (勾稽关系) over parsed metrics (docs/checks.md; rule names from pipelines/metrics/rules.py).
 
     run_checks(metrics, format) -> [{"rule", "expected", "found", "passed", "detail"}]
 
@@ -16,38 +16,22 @@ rule is skipped, never failed. A failed rule only reports; the numbers stay as p
 """
 from __future__ import annotations
 
-APPLICANT_COLUMNS = ("natural_person", "business", "research", "nonprofit", "legal_service", "other_org")
-TABLE3_COLUMNS = APPLICANT_COLUMNS + ("total",)
-RESULT_ROWS_COMMON = (
-    "granted", "partial",
-    "denied.state_secret", "denied.prohibited_by_law", "denied.security_stability", "denied.third_party",
-    "denied.internal_affairs", "denied.process_info", "denied.enforcement_files", "denied.query_matters",
-    "unable.not_held", "unable.needs_creation", "unable.unclear",
-    "not_processed.petition", "not_processed.repeated", "not_processed.publications",
-    "not_processed.excessive", "not_processed.confirm_reissue",
-)
-OTHER_2019 = ("other",)
-OTHER_2021 = ("other.no_correction", "other.unpaid_fee", "other.other")
-TABLE3_ROWS = ("new", "carried_over") + RESULT_ROWS_COMMON + OTHER_2019 + OTHER_2021 + ("total", "carry_forward")
-TABLE4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
-TABLE4_PARTS = ("upheld", "corrected", "other", "pending")
+from pipelines.metrics import keys
+from pipelines.metrics import rules as R
 
-# Legacy 统计表: parent key → the sub-rows that add up to it.
-LEGACY_SUMS = {
-    "R9.requests.answer": ("requests.total.total", tuple(f"requests.answer.{p}" for p in (
-        "already_public", "granted", "partial", "denied", "not_this_agency", "not_exist",
-        "asked_to_amend", "other_channel"))),
-    "R9.requests.channel": ("requests.new.total", tuple(f"requests.channel.{p}" for p in (
-        "in_person", "fax", "online", "letter"))),
-    "R9.requests.completed": ("requests.completed", ("requests.completed_on_time", "requests.completed_extended")),
-    "R9.review": ("review.total", ("review.upheld", "review.corrected", "review.other")),
-    "R9.litigation": ("litigation.total", ("litigation.upheld", "litigation.corrected", "litigation.other")),
-    "R9.staff": ("staff.total", ("staff.full_time", "staff.part_time")),
-}
+# Names of table 三 and 四 parts, from the metric-key registry (pipelines/metrics/keys.py).
+APPLICANT_COLUMNS = keys.APPLICANT_COLUMNS
+TABLE3_COLUMNS = tuple(c.name for c in keys.TABLE3_COLUMNS)
+RESULT_ROWS_COMMON = keys.TABLE3_RESULT_ROWS
+OTHER_2019 = keys.TABLE3_OTHER_2019
+OTHER_2021 = keys.TABLE3_OTHER_2021
+TABLE3_ROWS = tuple(r.name for r in keys.TABLE3_ROWS_PRINTED)
+TABLE4_BLOCKS = tuple(b.name for b in keys.TABLE4_BLOCKS)
+TABLE4_PARTS = keys.TABLE4_OUTCOMES
 
 
-def _values(metrics: dict, keys) -> list | None:
-    values = [metrics.get(k) for k in keys]
+def _values(metrics: dict, names) -> list | None:
+    values = [metrics.get(k) for k in names]
     return None if any(v is None for v in values) else values
 
 
@@ -68,8 +52,7 @@ def _sum_rule(metrics: dict, rule: str, total_key: str, part_keys) -> dict | Non
 
 def _other_rows(metrics: dict, fmt: str | None) -> tuple[str, ...]:
     """(六)其他处理 as printed: three sub-rows (2021) or one row (2019); the template if neither."""
-    if any(k.startswith(("requests.other.no_correction.", "requests.other.unpaid_fee.", "requests.other.other."))
-           for k in metrics):
+    if any(k.startswith(tuple(f"requests.{row}." for row in OTHER_2021)) for k in metrics):
         return OTHER_2021
     if any(k.startswith("requests.other.") for k in metrics):
         return OTHER_2019
@@ -79,28 +62,29 @@ def _other_rows(metrics: dict, fmt: str | None) -> tuple[str, ...]:
 def standard_checks(metrics: dict, fmt: str | None) -> list[dict]:
     checks = []
     for col in TABLE3_COLUMNS:
-        keys = [f"requests.{row}.{col}" for row in ("new", "carried_over", "total", "carry_forward")]
-        values = _values(metrics, keys)
+        needed = [keys.table3_key(row, col) for row in ("new", "carried_over", "total", "carry_forward")]
+        values = _values(metrics, needed)
         if values is not None:
             new, carried, total, forward = values
-            checks.append(_result(f"R1.requests.{col}", new + carried, total + forward,
+            checks.append(_result(R.R1.name(column=col), new + carried, total + forward,
                                   f"一 {new} + 二 {carried} vs (七)总计 {total} + 四 {forward}"))
     result_rows = RESULT_ROWS_COMMON + _other_rows(metrics, fmt)
     for col in TABLE3_COLUMNS:
-        check = _sum_rule(metrics, f"R2.requests.{col}", f"requests.total.{col}",
-                          [f"requests.{row}.{col}" for row in result_rows])
+        check = _sum_rule(metrics, R.R2.name(column=col), keys.table3_key("total", col),
+                          [keys.table3_key(row, col) for row in result_rows])
         if check:
             checks.append(check)
     for row in TABLE3_ROWS:
-        check = _sum_rule(metrics, f"R3.requests.{row}", f"requests.{row}.total",
-                          [f"requests.{row}.{col}" for col in APPLICANT_COLUMNS])
+        check = _sum_rule(metrics, R.R3.name(row=row), keys.table3_key(row, "total"),
+                          [keys.table3_key(row, col) for col in APPLICANT_COLUMNS])
         if check:
             checks.append(check)
     for block in TABLE4_BLOCKS:
-        check = _sum_rule(metrics, f"R4.{block}", f"{block}.total", [f"{block}.{part}" for part in TABLE4_PARTS])
+        check = _sum_rule(metrics, R.R4.name(block=block), keys.table4_key(block, "total"),
+                          [keys.table4_key(block, part) for part in TABLE4_PARTS])
         if check:
             checks.append(check)
-    check = _sum_rule(metrics, "R5.litigation", "litigation.total",
+    check = _sum_rule(metrics, R.R5.name(), "litigation.total",
                       ["litigation.direct.total", "litigation.after_review.total"])
     if check:
         checks.append(check)
@@ -109,8 +93,8 @@ def standard_checks(metrics: dict, fmt: str | None) -> list[dict]:
 
 def legacy_checks(metrics: dict) -> list[dict]:
     checks = []
-    for rule, (total_key, part_keys) in LEGACY_SUMS.items():
-        check = _sum_rule(metrics, rule, total_key, part_keys)
+    for block, (total_key, part_keys) in R.LEGACY_SUMS.items():
+        check = _sum_rule(metrics, R.R9.name(block=block), total_key, part_keys)
         if check:
             checks.append(check)
     return checks
@@ -126,5 +110,5 @@ def run_checks(metrics: dict, format: str | None) -> list[dict]:  # noqa: A002 -
             checks += legacy_checks(metrics)
         return checks
     except Exception as exc:  # checks must never cost the report its numbers
-        return [{"rule": "checks", "expected": None, "found": None, "passed": False,
+        return [{"rule": R.CHECKS_NOT_RUN.name(), "expected": None, "found": None, "passed": False,
                  "detail": f"checks not run: {type(exc).__name__}: {exc}"}]

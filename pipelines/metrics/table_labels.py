@@ -17,6 +17,7 @@ import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from pipelines.metrics import keys
 from pipelines.normalize import compact
 
 MAX_LABEL = 60
@@ -118,75 +119,25 @@ def truncations(text: str | None, vocabulary: Vocabulary) -> tuple[str, ...]:
 
 
 # --- vocabularies ------------------------------------------------------------------------------
+# The names of rows and columns, and the patterns that recognise them, are the metric-key
+# registry's (pipelines/metrics/keys.py); only the structural labels below are this module's own.
 # Table 二: row labels → entity, column labels → suffix; "caption"/"header" open a new block.
 TABLE2_ROWS: Vocabulary = (
     ("caption", ("in:第二十条",)),
     ("header", ("eq:信息内容",)),
-    ("rules", ("eq:规章",)),
-    ("normative", ("in:规范性文件",)),
-    ("licensing", ("in:行政许可",)),
-    ("other_services", ("in:其他对外管理服务事项", "in:对外管理服务")),
-    ("penalty", ("in:行政处罚",)),
-    ("enforcement", ("in:行政强制",)),
-    ("fees", ("in:行政事业性收费", "in:事业性收费")),
-    ("procurement", ("in:政府集中采购", "in:集中采购")),
-)
-TABLE2_COLUMNS: Vocabulary = (
-    ("made", ("in:本年新制作数量", "in:新制作")),
-    ("published", ("in:本年新公开数量", "in:新公开数量")),
-    ("total", ("in:对外公开总数量", "in:公开总数量")),
-    ("previous", ("in:上一年项目数量", "in:上年项目数量")),
-    ("change", ("in:本年增减", "in:本年增加减少", "eq:增减")),
-    ("decisions", ("in:处理决定数量",)),
-    ("projects", ("in:采购项目数量",)),
-    ("amount", ("in:采购总金额", "in:收费金额")),
-    ("issued", ("in:本年制发件数", "in:制发件数")),
-    ("repealed", ("in:本年废止件数", "in:废止件数")),
-    ("in_force", ("in:现行有效件数", "in:现行有效")),
-)
+) + keys.vocabulary(keys.TABLE2_ENTITIES)
+TABLE2_COLUMNS: Vocabulary = keys.vocabulary(keys.TABLE2_COLUMNS)
 
 # Table 三 header: applicant columns; "group" is 法人或其他组织, whose children sit in its place.
 TABLE3_COLUMNS: Vocabulary = (
     ("header", ("in:勾稽关系", "eq:申请人情况")),
-    ("natural_person", ("in:自然人",)),
     ("group", ("in:法人或其他组织",)),
-    ("business", ("in:商业企业",)),
-    ("research", ("in:科研机构",)),
-    ("nonprofit", ("in:社会公益组织", "in:公益组织")),
-    ("legal_service", ("in:法律服务机构", "in:法律服务")),
-    ("other_org", ("eq:其他", "eq:其它", "eq:其他组织")),
-    ("total", ("eq:总计", "eq:合计")),
+) + keys.vocabulary(keys.TABLE3_COLUMNS) + (
     ("subtotal", ("eq:小计",)),  # a local 法人 subtotal column: read past, not kept
 )
 
 # Table 三 rows. "parent.*" only set the context of the numbered rows under them.
-TABLE3_ROWS: Vocabulary = (
-    ("new", ("in:本年新收", "eq:本年新收政府信息公开申请数量")),
-    ("carried_over", ("in:上年结转", "eq:上年结转政府信息公开申请数量")),
-    ("carry_forward", ("in:结转下年度", "in:结转下年", "eq:结转下年度继续办理")),
-    ("granted", ("in:予以公开",)),
-    ("partial", ("in:部分公开",)),
-    ("denied.state_secret", ("in:国家秘密", "eq:属于国家秘密")),
-    ("denied.prohibited_by_law", ("in:禁止公开", "eq:其他法律行政法规禁止公开")),
-    ("denied.security_stability", ("in:三安全一稳定", "in:危及", "eq:危及三安全一稳定")),
-    ("denied.third_party", ("in:第三方", "eq:保护第三方合法权益")),
-    ("denied.internal_affairs", ("in:内部事务", "in:内容事务", "in:三类内", "eq:属于三类内部事务信息")),
-    ("denied.process_info", ("in:过程性", "eq:属于四类过程性信息")),
-    ("denied.enforcement_files", ("in:执法案卷", "eq:属于行政执法案卷")),
-    ("denied.query_matters", ("in:查询事项", "eq:属于行政查询事项")),
-    ("unable.not_held", ("in:不掌握", "eq:本机关不掌握相关政府信息")),
-    ("unable.needs_creation", ("in:另行制作", "in:没有现成", "eq:没有现成信息需要另行制作")),
-    ("unable.unclear", ("in:仍不明确", "in:补正后", "eq:补正后申请内容仍不明确")),
-    ("not_processed.petition", ("in:信访", "eq:信访举报投诉类申请")),
-    ("not_processed.repeated", ("in:重复申请",)),
-    ("not_processed.publications", ("in:出版物", "eq:要求提供公开出版物")),
-    ("not_processed.excessive", ("in:大量反复", "eq:无正当理由大量反复申请")),
-    ("not_processed.confirm_reissue", ("in:重新出具", "in:确认或", "eq:要求行政机关确认或重新出具已获取信息")),
-    ("other.no_correction", ("in:不补正",)),
-    ("other.unpaid_fee", ("in:缴纳费用", "in:未缴费", "in:收费通知")),
-    ("other", ("in:其他处理",)),
-    ("other.other", ("eq:其他", "eq:其它")),
-    ("total", ("eq:总计", "eq:合计")),
+TABLE3_ROWS: Vocabulary = keys.vocabulary(keys.TABLE3_ROWS) + (
     ("subtotal", ("in:小计",)),
     ("parent.results", ("in:本年度办理结果", "in:办理结果")),
     ("parent.denied", ("in:不予公开",)),
@@ -194,20 +145,11 @@ TABLE3_ROWS: Vocabulary = (
     ("parent.not_processed", ("in:不予处理",)),
 )
 
-# Table 四: three blocks of five columns.
-TABLE4_GROUPS: Vocabulary = (
-    ("review", ("eq:行政复议",)),
+# Table 四: three blocks of five columns ("litigation" is the 行政诉讼 label above two of them).
+TABLE4_GROUPS: Vocabulary = keys.vocabulary(keys.TABLE4_BLOCKS) + (
     ("litigation", ("eq:行政诉讼",)),
-    ("litigation.direct", ("in:未经复议直接起诉", "in:直接起诉")),
-    ("litigation.after_review", ("in:复议后起诉",)),
 )
-TABLE4_COLUMNS: Vocabulary = (
-    ("upheld", ("in:结果维持", "eq:维持")),
-    ("corrected", ("in:结果纠正", "eq:纠正")),
-    ("other", ("in:其他结果", "eq:其他")),
-    ("pending", ("in:尚未审结", "eq:未审结")),
-    ("total", ("eq:总计", "eq:合计")),
-)
+TABLE4_COLUMNS: Vocabulary = keys.vocabulary(keys.TABLE4_PARTS)
 
 # Header words PDF text runs together on one line ("结果维持结果纠正其他结果…"): longest first.
 _RUN_WORDS = tuple(sorted((
