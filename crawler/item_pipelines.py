@@ -2,7 +2,6 @@
 (documents → parse → store) that `nianbao parse` and `nianbao reparse` call too."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict
 from typing import Any
@@ -12,7 +11,8 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from crawler.items import AttachmentItem, FetchErrorItem, ReportItem
 from pipelines import documents, store
 from pipelines.parse import parse_report
-from pipelines.normalize import html_to_text
+from pipelines.read import parser_input
+from pipelines.report_fields import page_fields
 
 
 class DocumentsPipeline:
@@ -53,56 +53,19 @@ class ParsePipeline:
 
 
 def parse_item(item: ReportItem, portal: dict[str, Any] | None) -> dict[str, Any]:
-    docs = [a.extraction["extracted"] for a in item.attachments
-            if a.extraction.get("extracted") is not None and a.extraction.get("status") == "ok"]
-    page_meta = meta_for_parser(item.page_meta, item.title, item.listing.date)
-    return parse_report(html=item.body_html, url=item.url, page_meta=page_meta, portal=portal, documents=docs)
-
-
-def meta_for_parser(page_meta: dict[str, Any], title: str | None, list_date: str | None) -> dict[str, Any]:
-    """The page's metadata, with the list's title and date where the page states none."""
-    meta = dict(page_meta)
-    meta.setdefault("title", title)
-    if list_date and not meta.get("published"):
-        meta["published"] = list_date
-    return meta
+    docs = [a.extraction["extracted"] for a in item.attachments if a.extraction.get("extracted") is not None]
+    return parse_report(**parser_input(item.page, item.parts, item.listing, docs), portal=portal)
 
 
 def report_row(item: ReportItem, portal: dict[str, Any] | None) -> dict[str, Any]:
     """The reports row of one crawled page: what the page states, before the parser adds its findings."""
-    meta = item.page_meta
-    body_text = html_to_text(item.body_html)
-    attachment_texts = [a.text for a in item.attachments if a.text]
-    text = "\n\n".join([body_text, *attachment_texts]).strip()
-    fingerprint = hashlib.sha256()
-    fingerprint.update(body_text.encode("utf-8"))
-    for attachment in sorted(item.attachments, key=lambda a: a.url):
-        fingerprint.update((attachment.content_hash or attachment.status).encode("utf-8"))
-    portal = portal or {}
+    attachments = [{"url": a.url, "content_hash": a.content_hash, "status": a.status, "text": a.text}
+                   for a in item.attachments]
     return {
         "id": store.stable_id(item.url),
         "url": item.url,
         "portal_id": item.portal_id,
-        "title": item.title or item.listing.title,
-        "list_title": item.listing.title,
-        "list_date": item.listing.date,
-        "agency": meta.get("publisher"),
-        "agency_source": "page_meta" if meta.get("publisher") else None,
-        "province": portal.get("province"),
-        "city": portal.get("city"),
-        "county": portal.get("county"),
-        "region_code": portal.get("region_code"),
-        "department": portal.get("department"),
-        "published": meta.get("published") or item.listing.date,
-        "written": meta.get("written"),
-        "index_no": meta.get("index_no") or item.listing.extra.get("index_no"),
-        "doc_no": meta.get("doc_no"),
-        "category": meta.get("category"),
-        "is_report": 1,
-        "text": text,
-        "page_meta": json.dumps(meta, ensure_ascii=False),
-        "content_hash": fingerprint.hexdigest(),
-        "encoding": item.encoding,
+        **page_fields(item.page, item.parts, item.listing, attachments, portal),
         "warc_file": item.archive.warc_file if item.archive else None,
         "warc_offset": item.archive.offset if item.archive else None,
         "warc_length": item.archive.length if item.archive else None,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.archive import ArchiveRef
-from pipelines.records import ListingEntry
+from pipelines.records import DetailPage, ListingEntry
 
 
 @dataclass
@@ -36,16 +36,13 @@ class ReportItem:
     listing: ListingEntry
     fetched_at: str  # ISO timestamp UTC
     status: int = 200
-    encoding: str | None = None
-    html: str | None = None  # the decoded detail page
-    title: str | None = None
-    page_meta: dict[str, str] = field(default_factory=dict)  # canonical field -> value (see pipelines.detail)
-    body_html: str | None = None
+    page: DetailPage | None = None  # the detail page as pipelines.read read it
+    parts: list[DetailPage] = field(default_factory=list)  # further parts of a multi-page article
     attachments: list[AttachmentItem] = field(default_factory=list)
     archive: ArchiveRef | None = None
-    # further parts of a multi-page article: {"url", "warc_file", "warc_offset"} in order
+    # where each further part sits in the archive: {"url", "warc_file", "warc_offset"} in order
     continuations: list[dict[str, Any]] = field(default_factory=list)
-    # filled by pipelines.parse
+    # filled by the parse pipeline
     parsed: dict[str, Any] | None = None
 
 

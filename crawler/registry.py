@@ -46,6 +46,7 @@ class Portal:
             "region_code": self.region_code,
             "department": self.department,
             "family": self.family,
+            "encoding": self.encoding,
             "start_urls": self.start_urls,
             "evidence": self.evidence,
         }

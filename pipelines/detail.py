@@ -155,6 +155,19 @@ def _label_regex() -> tuple[re.Pattern, dict[str, tuple[str | None, int]]]:
     return regex, {name: (label, *by_label[label]) for name, label in index.items()}
 
 
+_LABEL_PADDING = re.compile(r"[\s\u3000\u00a0:：]+")
+
+
+def label_key(label: str) -> str | None:
+    """The canonical page_meta key of one metadata label ('发布机构：' -> 'publisher'), or None.
+
+    The one vocabulary of metadata labels: families reading their own metadata tables use it too."""
+    return _KEY_BY_LABEL.get(_LABEL_PADDING.sub("", label or ""))
+
+
+_KEY_BY_LABEL = {label: key for key, _, label in _LABELS}
+
+
 @dataclass
 class _Chunk:
     text: str

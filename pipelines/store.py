@@ -42,6 +42,7 @@ REPORT_COLUMNS = {
     "portal_id": str,
     "list_title": str,
     "list_date": str,
+    "list_extra": str,
     "agency_source": str,
     "is_report": int,
     "parse_status": str,
@@ -111,7 +112,7 @@ def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
 def ensure_schema(db: sqlite_utils.Database) -> None:
     db["portals"].create(
         {"id": str, "name": str, "province": str, "city": str, "county": str, "region_code": str,
-         "department": str, "family": str, "start_urls": str, "evidence": str,
+         "department": str, "family": str, "encoding": str, "start_urls": str, "evidence": str,
          "last_run_id": int, "last_status": str, "last_crawled": str, "reports_found": int},
         pk="id", if_not_exists=True,
     )

@@ -16,6 +16,7 @@ from scrapy.responsetypes import responsetypes
 
 from pipelines.encoding import detect_encoding
 from crawler.families import get_family
+from pipelines.read import read_page
 from pipelines.records import ListingEntry
 from crawler.mockportals import MockSite
 from crawler.registry import Portal, validate_entry
@@ -78,6 +79,10 @@ def drive(portal: Portal, max_requests: int = 50) -> DriveResult:
 
 
 def fetch_detail(entry: ListingEntry, portal: Portal) -> dict:
+    """The detail page read through the one reading path, as a plain dict."""
     response = fetch(scrapy.Request(entry.url))
     assert response.status == 200, (entry.url, response.status)
-    return get_family(portal.family).parse_detail(response, entry, portal)
+    headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+    page = read_page(response.url, response.body, headers, entry, portal.family, portal.encoding)
+    return {"title": page.title, "page_meta": page.page_meta, "body_html": page.body_html,
+            "attachments": page.attachments, "soft_404": page.soft_404, "continuations": page.continuations}

@@ -32,7 +32,7 @@ def test_reparse_from_archive_without_network(tmp_path):
     db.conn.commit()
     result = run_reparse(db_path)
     assert result.returncode == 0, result.stderr
-    assert "reparsed 2 reports" in result.stdout
+    assert "2 reports: changed 2" in result.stdout
     metrics = {(m["report_id"], m["key"]): m["value"] for m in rows(db_path, "metrics")}
     by_url = {r["url"].rsplit("/", 1)[1]: r["id"] for r in rows(db_path, "reports")}
     assert metrics.get((by_url["2020.html"], "active.total")) == 120

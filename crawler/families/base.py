@@ -1,8 +1,9 @@
 """The interface every CMS family adapter implements.
 
 A family knows how one kind of portal lays out its column: where the list pages are, how they
-paginate, how a list row looks, and (optionally) how its detail pages differ from the common
-reader in pipelines.detail. The spider stays generic: it owns error handling, page caps, dedup,
+paginate, how a list row looks. How its detail pages differ from the common reader
+(pipelines.detail) is a quirk in pipelines/detail_quirks.py under the family's name, so the crawl,
+`nianbao parse` and `nianbao reparse` read a page the same way. The spider stays generic: it owns error handling, page caps, dedup,
 incremental skipping, attachments and item building.
 
 Requests a family yields from `start` or `parse_list` go back to the family's `parse_list`
@@ -11,7 +12,7 @@ the spider may fetch.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import scrapy
 
@@ -31,13 +32,6 @@ class Family:
 
     def parse_list(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
         raise NotImplementedError
-
-    # --- detail side -----------------------------------------------------------------
-    def parse_detail(self, response, entry: ListingEntry, portal: "Portal") -> dict[str, Any]:
-        """Return the DetailPage dict of pipelines.detail.read_detail_page (override for odd layouts)."""
-        from pipelines.detail import read_detail_page
-
-        return read_detail_page(response, entry)
 
     # --- helpers ---------------------------------------------------------------------
     @staticmethod

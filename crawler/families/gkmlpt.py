@@ -21,9 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit
 
 import scrapy
-from parsel import Selector
 
-from pipelines.detail import ATTACHMENT_EXTENSIONS, read_detail_html, read_detail_page
 from pipelines.detail import iso_date as detail_date
 from crawler.families.base import Family
 from pipelines.records import ListingEntry
@@ -35,21 +33,12 @@ CHINA_TIME = timezone(timedelta(hours=8))
 API_URL = re.compile(r"^([^?#]*/gkmlpt/api/all/\d+)")
 SID = re.compile(r"""\bSID\s*:\s*['"]?(\d+)""")
 TREE_START = re.compile(r"\bTREE\s*:\s*\[")
-DETAIL_CONTENT = re.compile(r'"content"\s*:\s*("(?:[^"\\]|\\.)*")', re.S)
 JS_ESCAPE = re.compile(r"%u([0-9a-fA-F]{4})|%([0-9a-fA-F]{2})")
 # How a 年报 category is named; the first pattern a category matches ranks it (lower is better).
 REPORT_CATEGORY_NAMES = [
     re.compile(r"信息公开.*(年报|年度报告)"),
     re.compile(r"^(年报|年度报告)$|公开年报"),
 ]
-# page_meta keys filled from the list API when the detail page does not show them.
-API_META_KEYS = ("index_no", "publisher", "doc_no", "written", "published", "category", "keywords")
-# The visible metadata table's labels (PORTALS.md §3) and their page_meta keys.
-TABLE_LABELS = {
-    "索引号": "index_no", "分类": "category", "发布机构": "publisher", "成文日期": "written", "名称": "title",
-    "文号": "doc_no", "发布日期": "published", "主题词": "keywords",
-}
-LABEL_PADDING = re.compile(r"[\s\u3000\u00a0:：]+")
 
 
 class CategoryNotFound(ValueError):
@@ -147,20 +136,6 @@ def article_entry(article: dict, api_url: str) -> ListingEntry | None:
                         extra={k: v for k, v in extra.items() if v not in (None, [])})
 
 
-def read_meta_table(selector: Selector) -> dict[str, str | None]:
-    """The visible metadata table: `<td><label>索引号：</label><span>…</span></td>` cells;
-    an empty span means the field is absent."""
-    found: dict[str, str | None] = {}
-    for cell in selector.xpath("//td[label]"):
-        label = LABEL_PADDING.sub("", "".join(cell.xpath("./label//text()").getall()))
-        key = TABLE_LABELS.get(label)
-        if key is None or found.get(key):
-            continue
-        value = " ".join(" ".join(cell.xpath("./span//text()").getall()).split())
-        found[key] = (detail_date(value) if key in ("written", "published") else value) or None
-    return found
-
-
 class GkmlptFamily(Family):
     name = "gkmlpt"
 
@@ -220,50 +195,6 @@ class GkmlptFamily(Family):
         yield self._api_request(state["api"], state["sid"], state["page"] + 1, seen)
 
     # --- detail pages -------------------------------------------------------------------
-    def parse_detail(self, response, entry: ListingEntry, portal: "Portal") -> dict[str, Any]:
-        page = read_detail_page(response, entry)
-        selector = Selector(text=response.text)
-        table = read_meta_table(selector)
-        meta = dict(page["page_meta"])
-        for key, value in table.items():
-            if value:
-                meta[key] = value
-            else:
-                meta.pop(key, None)  # the common reader takes the next text for an empty cell
-        for key in API_META_KEYS:
-            if key not in table and entry.extra.get(key):
-                meta.setdefault(key, entry.extra[key])
-        page["page_meta"] = meta
-        page["title"] = page.get("title") or table.get("title") or entry.title
-        visible_body = " ".join(selector.css("div.article-content ::text").getall()).strip()
-        attachments = self._attachments(selector, response.url)
-        hidden = DETAIL_CONTENT.search(response.text)
-        if not visible_body and hidden:
-            # The body lives only in window._CONFIG.DETAIL (rendered by the page's JavaScript).
-            content = json.loads(hidden.group(1))
-            if content.strip():
-                page["body_html"] = content
-                attachments += self._attachments(Selector(text=content), response.url)
-                attachments += read_detail_html(f"<html><body>{content}</body></html>", response.url)["attachments"]
-        attachments += page["attachments"]
-        if not attachments:  # the list API names the files even when the page shows no link
-            attachments = list(entry.extra.get("attachments", []))
-        unique: dict[str, dict] = {}
-        for attachment in attachments:
-            unique.setdefault(attachment["url"], attachment)
-        page["attachments"] = list(unique.values())
-        return page
-
-    @staticmethod
-    def _attachments(selector: Selector, page_url: str) -> list[dict[str, str]]:
-        """`a.nfw-cms-attachment` links, named by their text (the file's real name)."""
-        found = []
-        for anchor in selector.css("a.nfw-cms-attachment[href]"):
-            url = urljoin(page_url, anchor.attrib["href"].strip())
-            text = " ".join(" ".join(anchor.xpath(".//text()").getall()).split())
-            name = text if text.lower().endswith(ATTACHMENT_EXTENSIONS) else unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-            found.append({"url": url, "filename": name})
-        return found
 
 
 FAMILY = GkmlptFamily()

@@ -18,13 +18,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import scrapy
-from parsel import Selector
 
-from pipelines.detail import iso_date as detail_date
-from pipelines.detail import read_detail_page
 from crawler.families import _hanweb_jpaas as jpaas
 from crawler.families import _hanweb_xxgk as xxgk
-from crawler.families._hanweb_rows import js_object_pairs, parse_record, squash
+from crawler.families._hanweb_rows import js_object_pairs, parse_record
 from crawler.families.base import Family
 from pipelines.records import ListingEntry
 
@@ -56,15 +53,6 @@ TOTAL_RECORD_XML = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
 PARAM_VAR = re.compile(r"var\s+param_([\w-]+)\s*=\s*\{(.*?)\}", re.S)
 JPAGE_CALL = re.compile(r"""\$\(\s*['"]#([\w-]+)['"]\s*\)\s*\.jpage\(\s*\{(.*?)\}\s*\)""", re.S)
 COLUMN_ID_IN_URL = re.compile(r"/col/col(\d+)/")
-LABEL_PADDING = re.compile(r"[\s\u3000\u00a0:：]+")
-# The labels of the 4-column `table.xxgk_table` (PORTALS.md §2.3) and their page_meta keys.
-XXGK_TABLE_LABELS = {
-    "索引号": "index_no", "信息索取号": "index_no", "发布机构": "publisher", "发布日期": "published",
-    "生成日期": "written", "成文日期": "written", "标题": "title", "文号": "doc_no", "文件编号": "doc_no",
-    "主题分类": "category", "组配分类": "category", "主题词": "keywords", "有效性": "validity",
-    "公开方式": "disclosure_method", "公开范围": "disclosure_scope", "公开时限": "disclosure_period",
-}
-DATE_KEYS = {"published", "written"}
 
 
 def parse_records(xml_text: str, base_url: str) -> list[ListingEntry]:
@@ -224,38 +212,6 @@ class HanwebFamily(Family):
 
     def parse_xxgk(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
         return xxgk.parse_page(response)
-
-    # --- detail pages -------------------------------------------------------------------
-    def parse_detail(self, response, entry: ListingEntry, portal: "Portal") -> dict[str, Any]:
-        """The common reader, corrected by the page's `table.xxgk_table`: its cells are exact,
-        and an empty cell means the field is absent (the common reader would take the next text)."""
-        page = read_detail_page(response, entry)
-        table = read_xxgk_table(Selector(text=response.text))
-        meta = dict(page["page_meta"])
-        for key, value in table.items():
-            if value:
-                meta[key] = value
-            else:
-                meta.pop(key, None)
-        page["page_meta"] = meta
-        if table.get("title") and not page.get("title"):
-            page["title"] = table["title"]
-        return page
-
-
-def read_xxgk_table(selector: Selector) -> dict[str, str | None]:
-    """`table.xxgk_table` cells as {key: value or None}, read as label/value pairs per row."""
-    found: dict[str, str | None] = {}
-    for row in selector.css("table.xxgk_table tr"):
-        cells = [squash(" ".join(cell.xpath(".//text()").getall())) for cell in row.xpath("./td|./th")]
-        for label, value in zip(cells[0::2], cells[1::2]):
-            key = XXGK_TABLE_LABELS.get(LABEL_PADDING.sub("", label))
-            if key is None or key in found and found[key]:
-                continue
-            if key in DATE_KEYS:
-                value = detail_date(value)
-            found[key] = value or None
-    return found
 
 
 FAMILY = HanwebFamily()

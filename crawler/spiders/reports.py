@@ -24,7 +24,8 @@ from crawler.antibot import BlockedByAntiBot
 from pipelines.encoding import detect_encoding
 from crawler.families import all_families
 from crawler.items import AttachmentItem, FetchErrorItem, ReportItem
-from pipelines.records import ListingEntry
+from pipelines.read import is_page, read_page
+from pipelines.records import DetailPage, ListingEntry
 from crawler.registry import Portal, load_portals
 from crawler.report_titles import is_annual_report_title
 
@@ -39,9 +40,6 @@ CANCELLED = (defer.CancelledError, *_scrapy_errors("DownloadCancelledError"))
 TIMEOUTS = (TimeoutError, TCPTimedOutError, *_scrapy_errors("DownloadTimeoutError"))
 DNS_FAILURES = (DNSLookupError, *_scrapy_errors("CannotResolveHostError"))
 REFUSED = (ConnectionRefusedError, *_scrapy_errors("DownloadConnectionRefusedError"))
-
-HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
-
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
@@ -173,35 +171,34 @@ class ReportsSpider(scrapy.Spider):
         entry: ListingEntry = response.meta["nianbao_entry"]
         item = ReportItem(url=entry.url, portal_id=portal.id, listing=entry, fetched_at=utc_now(),
                           status=response.status, archive=response.meta.get("nianbao_archive_ref"))
-        if not self._is_html(response):
+        page = self._read(response, portal, entry)
+        item.page = page
+        if page.is_document:
             # The list links straight to a document: the document is the report.
             self.counts["detail_pages"] += 1
             item.attachments.append(self._attachment_from_response(response, response.meta.get("nianbao_archive_ref")))
-            item.title = entry.title
             yield item
             return
-        response = self._decoded(response, portal)
-        item.encoding = response.encoding
-        item.html = response.text
-        family = self.families[portal.family]
-        try:
-            page = family.parse_detail(response, entry, portal)
-        except Exception as exc:
-            yield FetchErrorItem(portal.id, response.url, "parse", f"{family.name}.parse_detail: {exc!r}",
-                                 status=response.status, stage="detail")
-            page = {"title": entry.title, "page_meta": {}, "body_html": None, "attachments": []}
-        if page.get("soft_404"):
+        yield from self._reader_errors(page, portal, response)
+        if page.soft_404:
             # Not archived, so a later crawl asks again: the page may come back.
             yield FetchErrorItem(portal.id, entry.url, "soft_404", "page says it does not exist (soft 404)",
                                  status=response.status, stage="detail", list_title=entry.title, list_date=entry.date)
             return
         self.counts["detail_pages"] += 1
-        item.title = page.get("title") or entry.title
-        item.page_meta = page.get("page_meta") or {}
-        item.body_html = page.get("body_html")
         pending: list[AttachmentItem] = []
         _add_attachments(pending, page)
-        yield from self._next_part(item, list(page.get("continuations") or []), pending)
+        yield from self._next_part(item, list(page.continuations), pending)
+
+    def _read(self, response, portal: Portal, entry: ListingEntry) -> DetailPage:
+        """The one reading path (pipelines.read), on the bytes as Scrapy decompressed them."""
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        return read_page(response.url, response.body, headers, entry, portal.family, portal.encoding)
+
+    @staticmethod
+    def _reader_errors(page: DetailPage, portal: Portal, response) -> Iterable[FetchErrorItem]:
+        for message in page.errors:
+            yield FetchErrorItem(portal.id, response.url, "parse", message, status=response.status, stage="detail")
 
     # --- multi-page articles: the rest of the body, before the attachments ----------------------
     def _next_part(self, item: ReportItem, parts: list[str], pending: list[AttachmentItem]):
@@ -219,9 +216,9 @@ class ReportsSpider(scrapy.Spider):
         item: ReportItem = response.meta["nianbao_item"]
         parts, pending = response.meta["nianbao_parts"], response.meta["nianbao_pending"]
         portal = self.portals[item.portal_id]
-        response = self._decoded(response, portal)
-        page = self.families[portal.family].parse_detail(response, item.listing, portal)
-        item.body_html = "\n".join(p for p in (item.body_html, page.get("body_html")) if p)
+        page = self._read(response, portal, item.listing)
+        yield from self._reader_errors(page, portal, response)
+        item.parts.append(page)
         ref = response.meta.get("nianbao_archive_ref")
         item.continuations.append({"url": response.url, "warc_file": ref.warc_file if ref else None,
                                    "warc_offset": ref.offset if ref else None})
@@ -310,29 +307,22 @@ class ReportsSpider(scrapy.Spider):
                               list_title=entry.title if entry else None, list_date=entry.date if entry else None)
 
     # --- helpers ------------------------------------------------------------------------------
-    def _decoded(self, response, portal: Portal):
-        if not isinstance(response, TextResponse) and not self._is_html(response):
-            return response
+    @staticmethod
+    def _decoded(response, portal: Portal):
+        """A list page re-decoded with the registry's or the detected encoding (GBK pages)."""
         declared = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        if not isinstance(response, TextResponse) and not is_page(response.body, declared):
+            return response
         encoding = portal.encoding or detect_encoding(response.body, declared)
         if isinstance(response, TextResponse):
             return response.replace(encoding=encoding)
         return HtmlResponse(url=response.url, status=response.status, headers=response.headers, body=response.body,
                             encoding=encoding, request=response.request, flags=response.flags)
 
-    @staticmethod
-    def _is_html(response) -> bool:
-        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
-        if any(t in content_type for t in HTML_TYPES):
-            return True
-        if content_type:
-            return False
-        return response.body[:1024].lstrip().lower().startswith((b"<!doctype", b"<html", b"<?xml", b"<"))
 
-
-def _add_attachments(pending: list[AttachmentItem], page: dict[str, Any]) -> None:
+def _add_attachments(pending: list[AttachmentItem], page: DetailPage) -> None:
     known = {a.url for a in pending}
-    for link in page.get("attachments") or []:
+    for link in page.attachments:
         if link["url"] not in known:
             known.add(link["url"])
             pending.append(AttachmentItem(url=link["url"], filename=link.get("filename") or _filename(link["url"])))
