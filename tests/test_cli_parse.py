@@ -8,8 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_docs import (
+    STANDALONE,
+    corpus_dir,
+    corpus_params,
+    gold_case,
+    role_gold,
+    role_path,
+    role_text,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
 LEGACY = ROOT / "tests" / "fixtures" / "legacy"
 DOCX = ROOT / "tests" / "fixtures" / "documents" / "report_2021.docx"
 NIANBAO = [sys.executable, "-m", "cli.main"]
@@ -19,27 +28,30 @@ def nianbao_parse(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*NIANBAO, "parse", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def test_one_txt_prints_indented_json_matching_gold():
-    gold = {g["file"]: g for g in json.loads((SEEDS / "gold.json").read_text(encoding="utf-8"))}
-    seed = "003_892ffea44dfa64a3.txt"
-    done = nianbao_parse(str(SEEDS / seed))
+@pytest.mark.parametrize("corpus", corpus_params())
+def test_one_txt_prints_indented_json_matching_gold(corpus):
+    expected = role_gold(corpus, "legacy_table")
+    done = nianbao_parse(str(role_path(corpus, "legacy_table")))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("{\n  ")  # indented for one file
-    assert "青岛市科学技术局" in done.stdout  # ensure_ascii=False
+    assert expected["agency"] in done.stdout  # ensure_ascii=False
     result = json.loads(done.stdout)
-    assert result["metrics"] == gold[seed]["metrics"]
-    assert result["agency"] == gold[seed]["agency"] and result["published"] == gold[seed]["published"]
+    assert result["metrics"] == expected["metrics"]
+    assert result["agency"] == expected["agency"] and result["published"] == expected["published"]
 
 
-def test_several_files_one_object_per_line():
-    files = sorted(str(p) for p in SEEDS.glob("00*.txt"))
+@pytest.mark.parametrize("corpus", corpus_params())
+def test_several_files_one_object_per_line(corpus):
+    files = sorted(str(p) for p in corpus_dir(corpus).glob("*.txt"))
     done = nianbao_parse(*files)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().split("\n")
     assert len(lines) == len(files) == 5
     results = [json.loads(line) for line in lines]
     assert [r["file"] for r in results] == files
-    assert [r["report_year"] for r in results] == [2017, 2017, 2018, 2017, 2018]
+    assert [r["report_year"] for r in results] == {"seeds": [2017, 2017, 2018, 2017, 2018],
+                                                   "standalone": [2016, 2017, 2017, 2018, 2018]}[corpus]
+    assert [r["report_year"] for r in results] == [gold_case(corpus, Path(f).name)["report_year"] for f in files]
 
 
 def test_saved_detail_page_uses_its_metadata_block():
@@ -53,22 +65,25 @@ def test_saved_detail_page_uses_its_metadata_block():
     assert result["format"] == "legacy"
 
 
-def test_url_line_of_a_text_file(tmp_path):
+@pytest.mark.parametrize("corpus", corpus_params())
+def test_url_line_of_a_text_file(corpus, tmp_path):
+    expected = role_gold(corpus, "title_agency")
     path = tmp_path / "copy.txt"
-    path.write_text("URL: http://www.example.gov.cn/nb/2018.html\n" + (SEEDS / "004_7b3af533a8c4464a.txt").read_text(
-        encoding="utf-8"), encoding="utf-8")
+    path.write_text("URL: http://www.example.gov.cn/nb/2018.html\n" + role_text(corpus, "title_agency"), encoding="utf-8")
     result = json.loads(nianbao_parse(str(path)).stdout)
     assert result["url"] == "http://www.example.gov.cn/nb/2018.html"
-    assert result["title"] == "吉林市科技局2018年政府信息年度报告"
-    assert result["metrics"]["active.website"] == 196
+    assert result["title"] == expected["title"]
+    assert result["metrics"]["active.website"] == expected["metrics"]["active.website"]
 
 
-def test_gbk_text_file(tmp_path):
+@pytest.mark.parametrize("corpus", corpus_params())
+def test_gbk_text_file(corpus, tmp_path):
+    expected = role_gold(corpus, "prose_signature")
     path = tmp_path / "gbk.txt"
-    path.write_bytes((SEEDS / "000_bec88f49f69761ae.txt").read_text(encoding="utf-8").encode("gb18030"))
+    path.write_bytes(role_text(corpus, "prose_signature").encode("gb18030"))
     result = json.loads(nianbao_parse(str(path)).stdout)
-    assert result["agency"] == "同江市科学技术局"
-    assert result["metrics"]["active.total"] == 13
+    assert result["agency"] == expected["agency"]
+    assert result["metrics"]["active.total"] == expected["metrics"]["active.total"]
 
 
 @pytest.mark.skipif(not DOCX.exists(), reason="documents fixtures not present")
@@ -91,7 +106,7 @@ def test_unreadable_files_are_reported_and_exit_code_tells(tmp_path):
     first, second = (json.loads(line) for line in done.stdout.strip().split("\n"))
     assert first["fatal"] and "unsupported file type .xyz" in first["errors"][0]
     assert second["fatal"] and "cannot read" in second["errors"][0]
-    mixed = nianbao_parse(str(odd), str(SEEDS / "001_7cac77d2a16a0895.txt"))
+    mixed = nianbao_parse(str(odd), str(STANDALONE / "page_meta_2017.txt"))
     assert mixed.returncode == 0  # one file could be read
 
 

@@ -1,20 +1,18 @@
-import json
-from pathlib import Path
-
 import pytest
 
 from pipelines import gazetteer
+from tests.shared_docs import (
+    corpus_params,
+    gold_case,
+    gold_params,
+    role_gold,
+    role_text,
+)
 
-SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
 
-
-def seed_agencies():
-    gold = json.loads((SEEDS / "gold.json").read_text(encoding="utf-8"))
-    return [(case["agency"], case["region"]) for case in gold]
-
-
-@pytest.mark.parametrize("agency,region", seed_agencies())
-def test_seed_agencies_resolve_to_their_region(agency, region):
+@pytest.mark.parametrize("corpus,file", gold_params())
+def test_report_agencies_resolve_to_their_region(corpus, file):
+    agency, region = gold_case(corpus, file)["agency"], gold_case(corpus, file)["region"]
     found = gazetteer.resolve(agency)
     assert found is not None, agency
     assert found["name"] == region
@@ -88,9 +86,13 @@ def test_find_region_skips_street_names_and_generic_words():
     assert gazetteer.find_region("中山大道附近的广州市")["code"] == "440100"
 
 
-def test_find_region_in_seed_text():
-    text = (SEEDS / "003_892ffea44dfa64a3.txt").read_text(encoding="utf-8")
-    assert gazetteer.find_region(text)["name"] in {"山东省", "青岛市"}
+@pytest.mark.parametrize("corpus", corpus_params())
+def test_find_region_in_report_text(corpus):
+    """A whole report, citing provincial rules and giving a city address, finds that province or city."""
+    found = gazetteer.find_region(role_text(corpus, "legacy_table"))
+    assert found["name"] in {"seeds": {"山东省", "青岛市"}, "standalone": {"四川省", "绵阳市"}}[corpus]
+    region = gazetteer.resolve(role_gold(corpus, "legacy_table")["region"])
+    assert found["name"] in {region["province"], region["city"]}
 
 
 def test_by_code_accepts_twelve_digits_and_rejects_unknown():

@@ -2,16 +2,18 @@
 exceptions. Also the precedence rules between the page, documents and OCR."""
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.documents import Extracted
 from pipelines.parse import parse_report
+from tests.shared_docs import corpus_params, role_gold, role_text
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 STANDARD_PAGE = Path(__file__).resolve().parent / "fixtures" / "reports" / "sh2019_rowspan.html"
 KEYS = {"title", "agency", "province", "city", "county", "region", "report_year", "published", "index_no",
         "doc_no", "format", "metrics", "checks", "errors", "provenance", "agency_source", "sources"}
@@ -77,10 +79,11 @@ def test_nested_random_html(tree):
     assert_well_formed(parse_report(html=html_from(tree)))
 
 
+@pytest.mark.parametrize("corpus", corpus_params())
 @settings(max_examples=25, deadline=None)
 @given(st.integers(min_value=0, max_value=10_000), st.binary(max_size=40))
-def test_truncated_and_corrupted_seed(cut, junk):
-    text = (SEEDS / "003_892ffea44dfa64a3.txt").read_text(encoding="utf-8")
+def test_truncated_and_corrupted_report(corpus, cut, junk):
+    text = role_text(corpus, "legacy_table")
     assert_well_formed(parse_report(text=text[:cut] + junk.decode("latin-1") + text[cut + 50:]))
 
 
@@ -125,21 +128,19 @@ def test_wrong_types_do_not_raise():
 
 
 # --- documents and precedence ---------------------------------------------------------------
-def seed_text(name: str) -> str:
-    return (SEEDS / name).read_text(encoding="utf-8")
-
-
-def test_page_pointing_to_attachment_reads_the_attachment():
-    doc = Extracted(filename="2017年报.docx", text=seed_text("000_bec88f49f69761ae.txt"), method="text")
-    result = parse_report(html="<div><p>《2017年科学技术局政府信息公开工作年度报告》详见附件。</p></div>",
-                          page_meta={"title": "2017年科学技术局政府信息公开工作年度报告", "published": "2018-02-08"},
-                          documents=[doc])
-    assert result["metrics"] == {"active.total": 13, "requests.new.total": 0, "review.total": 0,
-                                 "litigation.total": 0, "disclosure_fees.total": 0}
-    assert result["sources"] == ["document:2017年报.docx"]
-    assert result["agency"] == "同江市科学技术局" and result["agency_source"] == "signature"
-    assert result["published"] == "2018-02-08"  # page_meta beats the document's closing date
-    assert result["report_year"] == 2017 and result["format"] == "legacy"
+@pytest.mark.parametrize("corpus", corpus_params())
+def test_page_pointing_to_attachment_reads_the_attachment(corpus):
+    expected = role_gold(corpus, "prose_signature")
+    name = f"{expected['report_year']}年报.docx"
+    doc = Extracted(filename=name, text=role_text(corpus, "prose_signature"), method="text")
+    page_date = (datetime.date.fromisoformat(expected["published"]) + datetime.timedelta(days=1)).isoformat()
+    result = parse_report(html=f"<div><p>《{expected['title']}》详见附件。</p></div>",
+                          page_meta={"title": expected["title"], "published": page_date}, documents=[doc])
+    assert result["metrics"] == expected["metrics"]
+    assert result["sources"] == [f"document:{name}"]
+    assert result["agency"] == expected["agency"] and result["agency_source"] == "signature"
+    assert result["published"] == page_date  # page_meta beats the document's closing date
+    assert result["report_year"] == expected["report_year"] and result["format"] == "legacy"
 
 
 def test_text_layer_beats_ocr_and_ocr_is_marked():
@@ -174,10 +175,11 @@ def test_page_and_document_tables_disagree():
                               "detail": "active.procurement.amount in report.docx"}]
 
 
-def test_url_line_is_used_and_dropped():
-    result = parse_report(text="URL: http://example.gov.cn/a.html\n" + seed_text("002_899d6ab70974a60b.txt"))
+@pytest.mark.parametrize("corpus", corpus_params())
+def test_url_line_is_used_and_dropped(corpus):
+    result = parse_report(text="URL: http://example.gov.cn/a.html\n" + role_text(corpus, "stray_spaces"))
     assert result["url"] == "http://example.gov.cn/a.html"
-    assert result["title"] == "市科学技术局2018年度政府信息公开工作年度报告"
+    assert result["title"] == role_gold(corpus, "stray_spaces")["title"]
 
 
 def test_statistics_table_attached_as_spreadsheet(tmp_path):

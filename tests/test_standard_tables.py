@@ -18,9 +18,9 @@ from pipelines.metrics.checks import run_checks
 from pipelines.metrics.standard import extract_standard
 from pipelines.metrics.table_grid import html_rows
 from pipelines.normalize import html_to_text
+from tests.shared_docs import corpus_dir, gold_params
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "reports"
-SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
 CASES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".html", ".txt")) if FIXTURES.is_dir() else []
 
 
@@ -100,9 +100,9 @@ def test_provenance_names_row_and_column():
     assert result["provenance"]["review.total"]["section"] == "四"
 
 
-@pytest.mark.parametrize("seed", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
-def test_legacy_seeds_are_not_standard(seed):
-    result = extract_standard(None, seed.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("corpus,file", gold_params())
+def test_legacy_reports_are_not_standard(corpus, file):
+    result = extract_standard(None, (corpus_dir(corpus) / file).read_text(encoding="utf-8"))
     assert result["format"] is None
     assert not [k for k in result["metrics"] if k.startswith("requests.")]
     assert result["errors"] == []
