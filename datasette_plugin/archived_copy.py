@@ -2,8 +2,10 @@
 
 An HTML page is decoded with the charset it is really in and re-served as UTF-8 with a banner
 saying it is an archived copy and when it was fetched. Other payloads (PDF, DOCX ...) are served
-as archived, byte for byte. Archived pages run no scripts here: a sandbox CSP keeps them off
-Datasette's origin.
+as archived, byte for byte. Archived pages run no scripts and load nothing from anywhere: a CSP
+sandboxes them off Datasette's origin and allows only inline styles and data: images, and their
+<base> is dropped so relative URLs no longer point at the live site (links are made absolute instead,
+so following one is still the reader's choice).
 """
 from __future__ import annotations
 
@@ -11,19 +13,29 @@ import asyncio
 import codecs
 import html
 import re
+import sys
+import urllib.parse
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 from datasette.utils.asgi import NotFound, Response
+from datasette.views.base import DatasetteError
 
 from pipelines.archive import archive_dir_for, read_record
 
-SANDBOX_CSP = "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+# No script-src: default-src 'none' covers scripts, frames, fonts, fetches; 'unsafe-inline' styles carry
+# the banner and the page's own <style>, which can load nothing since img-src allows data: only.
+ARCHIVED_COPY_CSP = "; ".join([
+    "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation",
+    "default-src 'none'", "img-src data:", "style-src 'unsafe-inline'", "base-uri 'none'", "form-action 'none'",
+])
+_BASE_TAG_RE = re.compile(r"<base\b[^>]*>", re.I)
+_BASE_HREF_RE = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_LINK_HREF_RE = re.compile(r"""(<(?:a|area)\b[^>]*?\bhref\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 _HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _META_CHARSET_REWRITE_RE = re.compile(r"(<meta[^>]+charset\s*=\s*[\"']?)([\w.:-]+)", re.I)
 _BODY_OPEN_RE = re.compile(r"<body\b[^>]*>", re.I)
-_HEAD_OPEN_RE = re.compile(r"<head\b[^>]*>", re.I)
 # GB2312 and GBK pages routinely contain characters only GB18030 (their superset) defines.
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso-8859-1": "cp1252"}
 
@@ -89,14 +101,46 @@ def _banner(record: dict, original_url: str, record_url: str) -> str:
     )
 
 
+def absolute_links(page: str, original_url: str) -> str:
+    """Drop every <base> and resolve <a>/<area> links against the base the page had.
+
+    A <base> to the live site would make the browser resolve every relative image, stylesheet and
+    script there; links made absolute still reach the original site, but only when clicked.
+    """
+    declared = _BASE_HREF_RE.search(page)
+    link_base = original_url
+    if declared:
+        link_base = urllib.parse.urljoin(original_url, html.unescape(next(g for g in declared.groups() if g is not None)))
+    page = _BASE_TAG_RE.sub("", page)
+
+    def absolute(match: re.Match) -> str:
+        href = html.unescape(next(g for g in match.groups()[1:] if g is not None))
+        if href.startswith("#") or not href.strip():
+            return match.group(0)
+        return f'{match.group(1)}"{html.escape(urllib.parse.urljoin(link_base, href.strip()))}"'
+
+    return _LINK_HREF_RE.sub(absolute, page)
+
+
 def with_banner(page: str, banner: str, original_url: str) -> str:
-    """Insert the banner at the top of the body, a <base> for relative links, and a UTF-8 meta."""
+    """Insert the banner at the top of the body and a UTF-8 meta; links absolute, no <base>."""
     page = _META_CHARSET_REWRITE_RE.sub(lambda m: m.group(1) + "utf-8", page)
-    base = f'<base href="{html.escape(original_url)}">'
-    head = _HEAD_OPEN_RE.search(page)
-    page = page[:head.end()] + base + page[head.end():] if head else base + page
+    page = absolute_links(page, original_url)
     body = _BODY_OPEN_RE.search(page)
     return page[:body.end()] + banner + page[body.end():] if body else banner + page
+
+
+def _read_archived(directory: Path, warc_file: str, offset, what: str):
+    """(url, headers, payload) of an archived record, or a 410 naming no server path when it is unreadable."""
+    try:
+        if Path(warc_file).name != warc_file:
+            raise ValueError("WARC file name is not a plain file name")
+        return read_record(directory, warc_file, int(offset))
+    except Exception as error:  # any failure to read the record means it is gone or damaged here
+        # The details (paths included) are for the operator's console, never for the page.
+        print(f"nianbao: archived copy of {what} unreadable: {warc_file}@{offset}: {error!r}", file=sys.stderr)
+        raise DatasetteError(f"The archived copy of {what} is missing or damaged on this server.",
+                             title="Archived copy unavailable 存档副本不可用", status=410) from None
 
 
 async def _archived_response(datasette, request, table: str, row_id: str) -> Response:
@@ -110,13 +154,11 @@ async def _archived_response(datasette, request, table: str, row_id: str) -> Res
     record = dict(rows[0])
     if not record["warc_file"]:
         raise NotFound(f"{table[:-1].capitalize()} {row_id} has no archived copy")
-    directory = archive_dir(datasette, database)
-    try:
-        url, headers, body = await asyncio.to_thread(read_record, directory, record["warc_file"], record["warc_offset"])
-    except (OSError, ValueError) as error:
-        return Response.text(f"Archived copy unreadable: {record['warc_file']}@{record['warc_offset']}: {error}",
-                             status=500)
-    archived_headers = {"Content-Security-Policy": SANDBOX_CSP, "X-Nianbao-Fetched-At": record["fetched_at"] or "",
+    url, headers, body = await asyncio.to_thread(
+        _read_archived, archive_dir(datasette, database), record["warc_file"], record["warc_offset"],
+        f"{table[:-1]} {row_id}")
+    archived_headers = {"Content-Security-Policy": ARCHIVED_COPY_CSP, "X-Content-Type-Options": "nosniff",
+                        "Referrer-Policy": "no-referrer", "X-Nianbao-Fetched-At": record["fetched_at"] or "",
                         "X-Nianbao-Original-Url": record["url"]}
     content_type = _header(headers, "Content-Type") or "application/octet-stream"
     if "html" not in content_type.lower():

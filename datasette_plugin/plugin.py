@@ -9,9 +9,11 @@ from pathlib import Path
 
 import markupsafe
 from datasette import hookimpl
+from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils.asgi import Response
+from datasette.views.base import DatasetteError
 
-from datasette_plugin import archived_copy
+from datasette_plugin import archived_copy, limits
 from pipelines import search
 
 
@@ -21,6 +23,21 @@ def prepare_connection(conn):
     # that ?_search= and the search box rewrite Chinese terms into the bigram index's phrases.
     search.register_functions(conn)
     conn.create_function("escape_fts", 1, search.fts_query, deterministic=True)
+    limits.limit_connection(conn)
+
+
+@hookimpl
+def asgi_wrapper():
+    return limits.response_size_cap
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette, request, exception):
+    # SQLite's heap limit (limits.limit_sqlite_heap) surfaces as MemoryError: the query asked too much,
+    # the server is fine, so say so as Datasette does for a query that took too long.
+    if isinstance(exception, MemoryError):
+        return datasette_error_page(datasette, request, DatasetteError(limits.OUT_OF_MEMORY_MESSAGE, status=400))
+    return None
 
 
 STYLESHEET = Path(__file__).resolve().parent / "static" / "nianbao.css"

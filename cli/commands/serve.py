@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from datasette_plugin.app import build_datasette
+from datasette_plugin.limits import limit_sqlite_heap
 
 HELP = "serve the archive database read-only in Datasette (search, facets, canned queries, dashboard)"
 
@@ -46,6 +47,7 @@ def serve(db_path, host: str = "127.0.0.1", port: int = 8001, immutable: bool = 
     if immutable:
         checkpoint_for_snapshot(db_path)
     datasette = build_datasette(db_path, immutable=immutable, archive_dir=archive_dir)
+    limit_sqlite_heap()  # this process only serves, so SQLite's memory may be capped process-wide
     asyncio.run(datasette.invoke_startup())
     mode = "immutable snapshot" if immutable else "read-only, live"
     print(f"nianbao: serving {db_path} ({mode}) at http://{host}:{port}/", flush=True)
