@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines import identify
+from pipelines.metrics import keys as metric_keys
 from pipelines.metrics.checks import run_checks
 from pipelines.metrics.legacy import extract_legacy_table
 from pipelines.metrics.prose import extract_prose
@@ -165,6 +166,9 @@ def _merge(result: dict[str, Any], sources: list[Source]) -> None:
     for source, rows in layers:
         for key, row in rows.items():
             if key in metrics:
+                continue
+            if not metric_keys.is_registered(key):  # the contract: registered keys only (keys.py)
+                result["errors"].append(f"{key}: metric key not registered, value in {source.name} dropped")
                 continue
             if not _plausible(row["value"]):
                 result["errors"].append(f"{key}: implausible value {str(row['value'])[:40]} in {source.name} ignored")
