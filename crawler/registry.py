@@ -5,6 +5,7 @@ other portals from loading.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 
 DEFAULT_REGISTRY = Path(__file__).resolve().parent.parent / "data" / "portals.yml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 REGION_CODE = re.compile(r"^\d{6}$")
 DEFAULT_MAX_PAGES = 50
 
@@ -35,6 +37,14 @@ class Portal:
     encoding: str | None = None
     evidence: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    extra_hosts: list[str] = field(default_factory=list)  # e.g. an attachment CDN on another host
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The portal's own hosts (start_urls hosts, allowed_domains, extra_hosts): the outbound
+        policy (crawler/outbound.py) lets these be reached whatever address they resolve to."""
+        names = {urlparse(url).hostname or "" for url in self.start_urls} | set(self.allowed_domains) | set(self.extra_hosts)
+        return frozenset(name.lower().rstrip(".") for name in names if name)
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -70,6 +80,30 @@ def _optional_str(raw: dict, key: str, problems: list[tuple[str, str]]) -> str |
         problems.append((key, f"must be a string, got {type(value).__name__}"))
         return None
     return str(value)
+
+
+def _host_names(value: Any, problems: list[tuple[str, str]]) -> list[str]:
+    """extra_hosts: bare host names or IP addresses (no scheme, port or path)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(("extra_hosts", "must be a list of host names"))
+        return []
+    hosts = []
+    for host in value:
+        name = str(host).strip().lower().rstrip(".") if isinstance(host, str) else ""
+        if not (HOST_NAME.match(name) or _is_ip(name)):
+            problems.append(("extra_hosts", f"not a bare host name or IP address: {host!r}"))
+        hosts.append(name)
+    return hosts
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def validate_entry(raw: Any, known_families: set[str]) -> tuple[Portal | None, list[tuple[str, str]]]:
@@ -108,6 +142,7 @@ def validate_entry(raw: Any, known_families: set[str]) -> tuple[Portal | None, l
     allowed = raw.get("allowed_domains") or []
     if not isinstance(allowed, list):
         problems.append(("allowed_domains", "must be a list"))
+    extra_hosts = _host_names(raw.get("extra_hosts"), problems)
     values = {k: _optional_str(raw, k, problems) for k in ("province", "city", "county", "department", "encoding", "evidence")}
     if problems:
         return None, problems
@@ -121,6 +156,7 @@ def validate_entry(raw: Any, known_families: set[str]) -> tuple[Portal | None, l
             allowed_domains=[str(d) for d in allowed],
             max_pages=max_pages,
             options=options,
+            extra_hosts=extra_hosts,
             **values,
         ),
         [],

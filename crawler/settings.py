@@ -40,11 +40,18 @@ NIANBAO_PORTALS = None  # default: data/portals.yml
 NIANBAO_RETRY_FAILED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Before RobotsTxtMiddleware (100): no request, robots.txt included, to a refused place (crawler/outbound.py).
+    "crawler.outbound.OutboundPolicyMiddleware": 80,
     # Above HttpCompressionMiddleware (590), so it sees the bytes exactly as served.
     "crawler.middlewares.RawArchiveMiddleware": 595,
     # Between CookiesMiddleware (700) and RedirectMiddleware (600): see crawler/antibot.py.
     "crawler.antibot.AntiBotMiddleware": 650,
 }
+
+# Outbound policy, defence in depth: only the http(s) handler exists, and the resolver refuses
+# non-public answers for hosts no portal registers (crawler/outbound.py).
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+TWISTED_DNS_RESOLVER = "crawler.outbound.PublicAddressResolver"  # Scrapy ≥ 2.13's name for DNS_RESOLVER
 
 ITEM_PIPELINES = {
     "crawler.item_pipelines.DocumentsPipeline": 200,

@@ -21,6 +21,7 @@ from twisted.internet import defer
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.antibot import BlockedByAntiBot
+from crawler.outbound import OutboundRefused
 from pipelines.encoding import detect_encoding
 from crawler.families import all_families
 from crawler.items import AttachmentItem, FetchErrorItem, ReportItem
@@ -281,7 +282,9 @@ class ReportsSpider(scrapy.Spider):
         portal_id = request.meta.get("nianbao_portal")
         stage = request.meta.get("nianbao_stage")
         status = None
-        if failure.check(BlockedByAntiBot):
+        if failure.check(OutboundRefused):
+            kind, message = failure.value.kind, failure.value.message
+        elif failure.check(BlockedByAntiBot):
             kind, message = "blocked", failure.getErrorMessage()
         elif failure.check(HttpError):
             status = failure.value.response.status
