@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 
 # Each module defines add_arguments(parser) and run(args) -> int, and a one-line HELP.
@@ -22,7 +23,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args) or 0
+    from pipelines.store import EXIT_DATABASE, DatabaseUnreadable, is_damage
+
+    try:
+        return args.run(args) or 0
+    except DatabaseUnreadable as exc:  # one line and its own exit code, not a traceback
+        print(f"nianbao: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
+    except sqlite3.DatabaseError as exc:  # damage found past the header (a malformed page)
+        if not is_damage(exc):
+            raise
+        print(f"nianbao: cannot use the database {getattr(args, 'db', '')}: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
 
 
 if __name__ == "__main__":

@@ -60,6 +60,9 @@ ITEM_PIPELINES = {
 }
 
 
+# The crawl lock and run bookkeeping (crawler/run_lock.py): every entry point passes through it.
+EXTENSIONS = {"crawler.run_lock.RunLockExtension": 0}
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

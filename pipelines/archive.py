@@ -16,6 +16,7 @@ import zlib
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
+from typing import Callable
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -43,7 +44,11 @@ def archive_dir_for(db_path: str | os.PathLike) -> Path:
 
 
 class WarcArchive:
-    def __init__(self, directory: str | os.PathLike, known: dict[str, tuple[ArchiveRef, str]] | None = None):
+    def __init__(self, directory: str | os.PathLike, known: dict[str, tuple[ArchiveRef, str]] | None = None,
+                 on_record: Callable[[str, str, ArchiveRef], None] | None = None):
+        """on_record(digest, url, ref) is called for each new (non-revisit) record once its bytes are
+        flushed to the file, so an index written there never points past what the file holds."""
+        self.on_record = on_record
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -81,6 +86,8 @@ class WarcArchive:
                          recorded=record.rec_headers.get_header("WARC-Date"))
         self.known[digest] = (ref, url)
         self.new_records.append((digest, url, ref))
+        if self.on_record is not None:
+            self.on_record(digest, url, ref)
         return ref
 
     def close(self) -> None:
@@ -116,21 +123,114 @@ def read_record(archive_dir: str | os.PathLike, warc_file: str, offset: int) -> 
     raise ValueError(f"no WARC record at {warc_file}:{offset}")
 
 
-def decode_content(raw: bytes, content_encoding: str) -> bytes:
-    """Undo the Content-Encoding the server applied (Scrapy undid it before parsing; the archive did not)."""
+class DecodedTooLarge(ValueError):
+    """The body inflates past the size cap: a decompression bomb, or simply too big."""
+
+    def __init__(self, decoded: int, max_size: int):
+        self.decoded = decoded
+        self.max_size = max_size
+        super().__init__(f"decompressed past {max_size} B (stopped at {decoded} B)")
+
+
+_CHUNK = 64 * 1024
+
+
+def decode_content(raw: bytes, content_encoding: str, max_size: int | None = None) -> bytes:
+    """Undo the Content-Encoding the server applied (Scrapy undid it before parsing; the archive did not).
+
+    With max_size, decompression stops as soon as the output would pass it (DecodedTooLarge), so a
+    small compressed body that inflates to gigabytes costs at most max_size bytes of memory.
+    Unknown codings are left as they are.
+    """
     for coding in reversed([c.strip().lower() for c in content_encoding.split(",") if c.strip()]):
         if coding in ("gzip", "x-gzip"):
-            raw = gzip.decompress(raw)
+            raw = _gunzip(raw, max_size)
         elif coding == "deflate":
             try:
-                raw = zlib.decompress(raw)
+                raw = _inflate(zlib.decompressobj(), raw, max_size)
             except zlib.error:
-                raw = zlib.decompress(raw, -zlib.MAX_WBITS)
+                raw = _inflate(zlib.decompressobj(-zlib.MAX_WBITS), raw, max_size)
         elif coding == "br":
-            import brotli
-
-            raw = brotli.decompress(raw)
+            raw = _unbrotli(raw, max_size)
+        elif coding == "zstd":
+            raw = _unzstd(raw, max_size)
     return raw
+
+
+def _inflate(decompressor, data: bytes, max_size: int | None, out: list[bytes] | None = None,
+             size: int = 0) -> bytes:
+    out = [] if out is None else out
+    chunk = decompressor.decompress(data, _CHUNK)
+    while True:
+        size += len(chunk)
+        if max_size is not None and size > max_size:
+            raise DecodedTooLarge(size, max_size)
+        out.append(chunk)
+        if decompressor.eof or not decompressor.unconsumed_tail and not chunk:
+            break
+        chunk = decompressor.decompress(decompressor.unconsumed_tail, _CHUNK)
+    if not decompressor.eof:
+        tail = decompressor.flush()
+        size += len(tail)
+        if max_size is not None and size > max_size:
+            raise DecodedTooLarge(size, max_size)
+        out.append(tail)
+    return b"".join(out)
+
+
+def _gunzip(data: bytes, max_size: int | None) -> bytes:
+    """Every gzip member (like gzip.decompress), each bounded."""
+    out: list[bytes] = []
+    size = 0
+    while data:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        before = len(out)
+        _inflate(decompressor, data, max_size, out, size)
+        size += sum(len(c) for c in out[before:])
+        if not decompressor.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker was reached")
+        data = decompressor.unused_data.lstrip(b"\x00")
+    return b"".join(out)
+
+
+def _unbrotli(data: bytes, max_size: int | None) -> bytes:
+    import brotli
+
+    if max_size is None:
+        return brotli.decompress(data)
+    decompressor = brotli.Decompressor()
+    out = [decompressor.process(data, output_buffer_limit=_CHUNK)]
+    size = len(out[0])
+    while not decompressor.is_finished():
+        if size > max_size:
+            raise DecodedTooLarge(size, max_size)
+        chunk = decompressor.process(b"", output_buffer_limit=_CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        out.append(chunk)
+    if size > max_size:
+        raise DecodedTooLarge(size, max_size)
+    return b"".join(out)
+
+
+def _unzstd(data: bytes, max_size: int | None) -> bytes:
+    try:
+        from compression import zstd  # Python 3.14
+    except ImportError:
+        from backports import zstd
+    decompressor = zstd.ZstdDecompressor()
+    out = [decompressor.decompress(data, max_length=_CHUNK)]
+    size = len(out[0])
+    while not decompressor.eof and not decompressor.needs_input:
+        if max_size is not None and size > max_size:
+            raise DecodedTooLarge(size, max_size)
+        chunk = decompressor.decompress(b"", max_length=_CHUNK)
+        size += len(chunk)
+        out.append(chunk)
+    if max_size is not None and size > max_size:
+        raise DecodedTooLarge(size, max_size)
+    return b"".join(out)
 
 
 def read_payload(archive_dir: str | os.PathLike, warc_file: str, offset: int) -> tuple[dict[str, str], bytes]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -98,15 +99,75 @@ def content_hash(text: str | bytes | None) -> str | None:
     return hashlib.sha256(data).hexdigest()
 
 
+class DatabaseUnreadable(Exception):
+    """The archive database cannot be opened or read: not SQLite, damaged, or not accessible.
+
+    str() is one line naming the file and what is wrong; the CLI turns it into EXIT_DATABASE.
+    """
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot use the database {self.path}: {reason}")
+
+
+EXIT_DATABASE = 4  # exit code of every command when the database is corrupt or unreadable
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
+    """Open (creating if need be) the archive database; DatabaseUnreadable when it is unusable."""
     path = Path(path or DEFAULT_DB)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    db.enable_wal()
-    db.execute("PRAGMA busy_timeout = 30000")
-    search.register_functions(db.conn)
-    ensure_schema(db)
+    _check_db_file(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseUnreadable(path, _reason(exc)) from exc
+    try:
+        db.enable_wal()
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute("select count(*) from sqlite_master").fetchone()
+        search.register_functions(db.conn)
+        ensure_schema(db)
+    except sqlite3.Error as exc:
+        db.close()
+        if not is_damage(exc):
+            raise
+        raise DatabaseUnreadable(path, _reason(exc)) from exc
     return db
+
+
+def _check_db_file(path: Path) -> None:
+    """Cheap checks before SQLite sees the file: a directory, an unreadable file, a foreign file."""
+    if path.is_dir():
+        raise DatabaseUnreadable(path, "is a directory, not a database file")
+    if not path.exists():
+        return
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseUnreadable(path, _reason(exc)) from exc
+    if head and head != SQLITE_MAGIC:
+        raise DatabaseUnreadable(path, "not a SQLite database (wrong file header: damaged or another kind of file)")
+
+
+DAMAGE_MESSAGES = ("malformed", "not a database", "disk i/o error", "unable to open database file", "corrupt",
+                   "readonly database")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a sqlite3 error says the file itself is damaged or inaccessible (not a bad query)."""
+    return isinstance(exc, sqlite3.DatabaseError) and any(m in str(exc).lower() for m in DAMAGE_MESSAGES)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if "malformed" in text or "not a database" in text:
+        return f"the SQLite file is damaged ({text}); restore a backup or rebuild it with a new crawl"
+    return text
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -177,6 +238,27 @@ def start_run(db: sqlite_utils.Database, settings: dict[str, Any] | None = None)
 
 def finish_run(db: sqlite_utils.Database, run_id: int, counts: dict[str, Any], status: str = "finished") -> None:
     db["crawl_runs"].update(run_id, dict(counts, finished=now_iso(), status=status), alter=True)
+
+
+def mark_interrupted_runs(db: sqlite_utils.Database) -> list[int]:
+    """Mark every run still 'running' as 'interrupted' (killed before it could finish).
+
+    Call only while holding the crawl lock: then no other crawl of this database is alive, so a run
+    left 'running' can only be one that died. Returns the ids marked.
+    """
+    with db.conn:
+        ids = [row[0] for row in db.execute("select id from crawl_runs where status = 'running'").fetchall()]
+        if ids:
+            db.execute(f"update crawl_runs set status = 'interrupted' where id in ({', '.join('?' for _ in ids)})", ids)
+    return ids
+
+
+def index_archive_record(db: sqlite_utils.Database, digest: str, url: str, warc_file: str, offset: int,
+                         length: int, recorded: str | None) -> None:
+    """One archive_records row, committed at once (called right after the WARC record is flushed)."""
+    with db.conn:
+        db.execute("insert or replace into archive_records (payload_digest, url, warc_file, offset, length, recorded) "
+                   "values (?, ?, ?, ?, ?, ?)", [digest, url, warc_file, offset, length, recorded])
 
 
 def record_fetch_error(db: sqlite_utils.Database, run_id: int | None, error: dict[str, Any]) -> None:

@@ -1,7 +1,6 @@
 """nianbao crawl: walk the registry's portals into the archive database."""
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
 from pathlib import Path
@@ -33,26 +32,41 @@ def crawl_settings(db: str, portals: str | None, overrides: list[str]):
 
 
 def run_crawl(db: str, portals: str | None = None, only: list[str] | None = None, overrides: list[str] | None = None) -> int:
-    """Run one crawl in this process (Twisted's reactor runs once per process). Returns an exit code."""
+    """Run one crawl in this process (Twisted's reactor runs once per process). Returns an exit code:
+    0 finished, 1 did not finish, 3 another crawl holds the lock, 4 the database is corrupt or unreadable."""
     from scrapy.crawler import CrawlerProcess
 
-    Path(db).resolve().parent.mkdir(parents=True, exist_ok=True)
-    lock_path = Path(db).resolve().with_suffix(".crawl.lock")
-    with open(lock_path, "w") as lock:
+    from crawler import run_lock
+    from pipelines import store
+
+    try:
+        run_lock.acquire(db)
+    except run_lock.CrawlLocked as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
+        return run_lock.EXIT_LOCKED
+    try:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"another crawl is writing {db} (lock {lock_path}); not starting", file=sys.stderr)
-            return 3
+            store.open_db(db).close()
+        except store.DatabaseUnreadable as exc:
+            print(f"nianbao: {exc}", file=sys.stderr)
+            return store.EXIT_DATABASE
         settings = crawl_settings(db, portals, overrides or [])
         process = CrawlerProcess(settings)
         crawler = process.create_crawler("reports")
         process.crawl(crawler, portal=",".join(only or []) or None)
         process.start()
-        stats = crawler.stats.get_stats()
+        try:
+            stats = crawler.stats.get_stats()
+        except RuntimeError:  # the crawler never got as far as its stats: it failed to start
+            stats = {}
+        if process.bootstrap_failed or not stats:
+            print("nianbao: the crawl could not start (see the error above)", file=sys.stderr)
+            return 1
         if stats.get("finish_reason") != "finished" or stats.get("log_count/CRITICAL"):
             return 1
         return 0
+    finally:
+        run_lock.release(db)
 
 
 def run(args) -> int:
