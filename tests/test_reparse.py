@@ -48,3 +48,31 @@ def test_unreadable_archive_keeps_stored_parse(tmp_path):
     assert result.returncode == 1
     assert "2 unreadable" in result.stdout
     assert (rows(db_path, "metrics"), rows(db_path, "reports")) == before
+
+
+def test_a_reparse_that_would_drop_metrics_is_held_back_until_accepted(tmp_path):
+    db_path = crawl_then_stop(tmp_path)
+    db = sqlite_utils.Database(db_path)
+    report_id = rows(db_path, "reports")[0]["id"]
+    # As if an earlier parser had read one more number than today's does.
+    db["metrics"].insert({"report_id": report_id, "key": "active.normative.made", "value": 7})
+    db["metrics"].update((report_id, "active.total"), {"value": 1})
+    db.conn.commit()
+    before = rows(db_path, "metrics")
+
+    dry = run_reparse(db_path, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"held back (would lose data) {report_id}" in dry.stdout
+    assert "-1 metrics [active.normative.made]" in dry.stdout
+    assert "~1 metrics [active.total 1->120]" in dry.stdout, dry.stdout
+    assert rows(db_path, "metrics") == before  # a dry run writes nothing
+
+    held = run_reparse(db_path)
+    assert "1 held back" in held.stdout
+    assert rows(db_path, "metrics") == before  # not applied silently
+
+    accepted = run_reparse(db_path, "--accept-losses")
+    assert f"changed {report_id}" in accepted.stdout
+    metrics = {(m["report_id"], m["key"]): m["value"] for m in rows(db_path, "metrics")}
+    assert (report_id, "active.normative.made") not in metrics
+    assert metrics[(report_id, "active.total")] != 1

@@ -26,6 +26,10 @@ def _keys(values: dict) -> str:
     return ", ".join(keys[:SHOWN_KEYS]) + more
 
 
+def _number(value) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def describe(change) -> str:
     """One report's change on one line: what a reviewer needs to decide."""
     if change.parse_failed:
@@ -36,7 +40,7 @@ def describe(change) -> str:
     if change.metrics_removed:
         parts.append(f"-{len(change.metrics_removed)} metrics [{_keys(change.metrics_removed)}]")
     if change.metrics_changed:
-        shown = ", ".join(f"{k} {old}->{new}" for k, (old, new) in sorted(change.metrics_changed.items())[:SHOWN_KEYS])
+        shown = ", ".join(f"{k} {_number(old)}->{_number(new)}" for k, (old, new) in sorted(change.metrics_changed.items())[:SHOWN_KEYS])
         parts.append(f"~{len(change.metrics_changed)} metrics [{shown}]")
     if change.checks_changed:
         parts.append(f"~{len(change.checks_changed)} checks [{_keys(change.checks_changed)}]")
