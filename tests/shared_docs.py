@@ -44,6 +44,10 @@ def seeds_present() -> bool:
     return (SEEDS / "gold.json").is_file()
 
 
+# A marker for a test that reads the seeds only.
+needs_seeds = pytest.mark.skipif(not seeds_present(), reason=SKIP_REASON)
+
+
 def require_seeds() -> Path:
     """../shared/seeds, or a skip of the calling test when it is not beside the repository."""
     if not seeds_present():
@@ -58,7 +62,7 @@ def corpus_dir(corpus: str) -> Path:
 def corpus_params() -> list:
     """For @pytest.mark.parametrize("corpus", corpus_params())."""
     return [pytest.param("standalone", id="standalone"),
-            pytest.param("seeds", id="seeds", marks=pytest.mark.skipif(not seeds_present(), reason=SKIP_REASON))]
+            pytest.param("seeds", id="seeds", marks=needs_seeds)]
 
 
 @cache
