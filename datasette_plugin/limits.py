@@ -2,12 +2,13 @@
 
 Datasette's sql_time_limit_ms is checked between SQLite instructions, so one instruction that builds a
 huge value (randomblob(1e9)) or a thousand rows of big values slip through it, and the whole result is
-built in memory before a byte is sent. Three caps close that:
+built in memory, then rendered, before a byte is sent. Three caps close that:
 
 - every SQLite value (string, blob, row record) on Datasette's connections is at most MAX_VALUE_BYTES;
-- the values one query hands to Python add up to at most MAX_QUERY_RESULT_BYTES;
-- no response body larger than MAX_RESPONSE_BYTES is sent (rendering can multiply a result's size:
-  JSON writes each Chinese character as a six-byte \\uXXXX escape and blobs as base64).
+- a query fails as soon as its values could not be sent within MAX_RESPONSE_BYTES once rendered
+  (JSON writes a Chinese or control character as a six-byte \\uXXXX escape), so an oversized result
+  is refused before Datasette renders it;
+- no response body larger than MAX_RESPONSE_BYTES is sent, whatever built it.
 """
 from __future__ import annotations
 
@@ -17,13 +18,12 @@ import weakref
 
 # The largest legitimate value is a report's text with its attachments' text, a few MB; a row record
 # must fit too, since SQLite refuses to read a row longer than this limit.
-MAX_VALUE_BYTES = 16 * 1024 * 1024
-MAX_QUERY_RESULT_BYTES = 32 * 1024 * 1024
+MAX_VALUE_BYTES = 8 * 1024 * 1024
 # Above the largest archived attachment served as-is (the crawl keeps attachments up to 30 MB).
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 # SQLite's own heap, process-wide: bounds a single row of many big columns, which exists in full
 # inside SQLite before Python sees any of it. Ample for page caches, sorting and FTS queries.
-SQLITE_HEAP_LIMIT_BYTES = 128 * 1024 * 1024
+SQLITE_HEAP_LIMIT_BYTES = 64 * 1024 * 1024
 OUT_OF_MEMORY_MESSAGE = ("Query needs more memory than this server allows: "
                          "select fewer or shorter columns (e.g. substr(text, 1, 1000)).")
 
@@ -34,17 +34,20 @@ class QueryResultTooLarge(sqlite3.DataError):
     """A DatabaseError, so Datasette reports it as a failed query (400), like a timed-out one."""
 
 
-def _estimated_bytes(value) -> int:
+def rendered_bytes(value) -> int:
+    """At most how many bytes value takes in a response: JSON escapes a non-ASCII or control
+    character in six bytes (a rare astral one in twelve: the response cap catches those), and a blob is
+    decoded as UTF-8 when it can be, else base64."""
     if isinstance(value, str):
-        # UTF-8 size without encoding: at most 3 bytes per character outside the astral planes.
-        return len(value) if value.isascii() else 3 * len(value)
+        return len(value) if value.isascii() and value.isprintable() else 6 * len(value)
     if isinstance(value, bytes):
-        return len(value)
-    return 8
+        return 6 * len(value)
+    return 24
 
 
-def budgeted_row_factory(limit: int = MAX_QUERY_RESULT_BYTES):
-    """A row factory making Datasette's sqlite3.Row rows that fails a query once its values pass limit.
+def budgeted_row_factory(limit: int = MAX_RESPONSE_BYTES):
+    """A row factory making Datasette's sqlite3.Row rows that fails a query once its values could
+    not be rendered within limit.
 
     One connection runs one query at a time, so the budget restarts whenever a new cursor shows up.
     """
@@ -53,11 +56,12 @@ def budgeted_row_factory(limit: int = MAX_QUERY_RESULT_BYTES):
     def make_row(cursor, values):
         if current["cursor"]() is not cursor:
             current["cursor"], current["total"] = weakref.ref(cursor), 0
-        current["total"] += sum(map(_estimated_bytes, values))
+        current["total"] += sum(map(rendered_bytes, values))
         if current["total"] > limit:
+            del values  # the error's traceback keeps this frame alive: it must not keep the row too
             raise QueryResultTooLarge(
-                f"query result too large: its values pass {limit // _MB} MB; "
-                "select fewer rows or columns, or shorter values (e.g. substr(text, 1, 1000))")
+                f"Query result too large: it would pass the {limit // _MB} MB this server sends. "
+                "Select fewer rows (_size=, LIMIT) or columns, or shorter values (e.g. substr(text, 1, 1000)).")
         return sqlite3.Row(cursor, values)
 
     return make_row
