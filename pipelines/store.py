@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from pipelines import search, views
+from pipelines.metrics import keys as metric_keys
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "reports.db"
 
@@ -187,10 +188,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     )
     db["attachments"].create(ATTACHMENT_COLUMNS, pk="id", foreign_keys=[("report_id", "reports", "id")],
                              if_not_exists=True)
+    ensure_metric_keys(db)
+    # metrics.key → metric_keys: Datasette shows each key's Chinese label beside it (new databases).
     db["metrics"].create(
         {"report_id": str, "key": str, "value": float, "unit": str, "section": str, "source": str,
          "snippet": str, "ocr": int},
-        pk=("report_id", "key"), foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
+        pk=("report_id", "key"), foreign_keys=[("report_id", "reports", "id"), ("key", "metric_keys", "key")],
+        if_not_exists=True,
     )
     db["checks"].create(
         {"report_id": str, "rule": str, "expected": str, "found": str, "passed": int, "detail": str},
@@ -219,6 +223,34 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db[table].create_index(columns, if_not_exists=True)
     search.ensure_search(db)
     views.create_views(db)
+
+
+METRIC_KEY_COLUMNS = {"key": str, "label_zh": str, "label_en": str, "unit": str, "section": str, "formats": str,
+                      "pattern": str, "position": int}
+
+
+def metric_key_rows() -> list[dict[str, Any]]:
+    """The metric-key registry (pipelines/metrics/keys.py) as rows of the metric_keys table."""
+    return [{"key": r.key, "label_zh": r.label_zh, "label_en": r.label_en, "unit": r.unit, "section": r.section,
+             "formats": ", ".join(r.formats), "pattern": r.pattern, "position": position}
+            for position, r in enumerate(metric_keys.KEYS.values(), 1)]
+
+
+def ensure_metric_keys(db: sqlite_utils.Database) -> None:
+    """metric_keys holds the registry: refreshed when the code's registry differs (writes nothing otherwise)."""
+    table = db["metric_keys"]
+    table.create(METRIC_KEY_COLUMNS, pk="key", if_not_exists=True)
+    wanted = {row["key"]: row for row in metric_key_rows()}
+    if set(METRIC_KEY_COLUMNS) <= {c.name for c in table.columns}:
+        current = {row["key"]: row for row in db.query(f"select {', '.join(METRIC_KEY_COLUMNS)} from metric_keys")}
+        if current == wanted:
+            return
+    else:
+        current = {}
+    with db.conn:
+        for stale in set(current) - set(wanted):
+            table.delete(stale)
+        table.upsert_all([row for key, row in wanted.items() if current.get(key) != row], pk="key", alter=True)
 
 
 # --- portals ------------------------------------------------------------------------

@@ -180,3 +180,26 @@ def test_rule_names_are_made_and_recognised_by_the_registry():
     implemented = {rule.template_rule for rule in rules.RULES}
     for t in rules.TEMPLATE_RULES:
         assert (t.id in implemented) != bool(t.not_checked_because), t.id
+
+
+# --- the metric_keys table ------------------------------------------------------------------
+def test_open_db_loads_and_refreshes_metric_keys(tmp_path):
+    from pipelines import store
+
+    db = store.open_db(tmp_path / "reports.db")
+    rows = {r["key"]: r for r in db["metric_keys"].rows}
+    assert set(rows) == set(keys.KEYS)
+    assert rows["requests.granted.natural_person"]["label_zh"] == "予以公开（自然人）"
+    assert rows["active.fees.amount"]["formats"] == "standard-2021"
+    assert ("key", "metric_keys", "key") in {(fk.column, fk.other_table, fk.other_column)
+                                             for fk in db["metrics"].foreign_keys}
+    db["metric_keys"].insert({"key": "gone.key", "label_zh": "旧", "label_en": "old"})
+    db["metric_keys"].update("active.total", {"label_zh": "旧名称"})
+    db.close()
+    db = store.open_db(tmp_path / "reports.db")
+    assert {r["key"] for r in db["metric_keys"].rows} == set(keys.KEYS)
+    assert db["metric_keys"].get("active.total")["label_zh"] == keys.get("active.total").label_zh
+    before = db.conn.total_changes
+    store.ensure_metric_keys(db)  # an unchanged registry writes nothing
+    assert db.conn.total_changes == before
+    db.close()
