@@ -135,10 +135,10 @@ R2 = Rule("R2.requests.<column>", "R2", "（七）总计 与 各办理结果行�
           "requests.total against the sum of the result rows (granted … other), in one column",
           K.STANDARD, {"column": _TABLE3_COLUMNS})
 R3 = Rule("R3.requests.<row>", "R3", "总计列 与 六个申请人列之和",
-          "requests.<row>.total against the sum of the six applicant columns of the row",
+          "`requests.<row>.total` against the sum of the six applicant columns of the row",
           K.STANDARD, {"row": _TABLE3_ROWS})
 R4 = Rule("R4.<block>", "R4", "表四一块的总计 与 维持 + 纠正 + 其他 + 尚未审结",
-          "<block>.total against upheld + corrected + other + pending", K.STANDARD, {"block": _TABLE4_BLOCKS})
+          "`<block>.total` against upheld + corrected + other + pending", K.STANDARD, {"block": _TABLE4_BLOCKS})
 R5 = Rule("R5.litigation", "R5", "行政诉讼总计 与 直接起诉总计 + 复议后起诉总计",
           "litigation.total against litigation.direct.total + litigation.after_review.total", K.STANDARD)
 R9 = Rule("R9.<block>", "R9", "旧统计表父栏目 与 其子栏目之和（见下表）",
