@@ -112,10 +112,11 @@ _UNKNOWN_LABEL_AFTER = re.compile(r"\s+[^\s:：|]{2,8}\s*[:：]")
 _LEAD_JUNK = re.compile(r"^[\s•·●◆■▪【\[|｜]+")
 _VALUE_TRIM = "\t\n\r \u3000\u00a0|｜:：;；,，】]"
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_CONTENT_MARKERS = re.compile(
-    r"<meta[^>]*name\s*=\s*[\"']?ContentStart[^>]*>(?P<body>.*?)<meta[^>]*name\s*=\s*[\"']?ContentEnd", re.I | re.S
-)
-_JS_ANCHOR = re.compile(r"<a\b([^>]*?)>", re.I)
+# The body between <meta name=ContentStart> and <meta name=ContentEnd>: found as two searches, and
+# "[^<>]*" stops at the next tag, so a page of many unclosed markers stays linear to scan.
+_CONTENT_START = re.compile(r"<meta[^<>]*name\s*=\s*[\"']?ContentStart[^<>]*>", re.I)
+_CONTENT_END = re.compile(r"<meta[^<>]*name\s*=\s*[\"']?ContentEnd", re.I)
+_JS_ANCHOR = re.compile(r"<a\b([^<>]*)>", re.I)
 _JS_ATTRIBUTE = re.compile(r"([\w-]+)\s*=\s*\\?([\"'])(.*?)\\?\2")
 _SOFT_404 = re.compile(
     r"页面不存在|页面找不到|找不到(该|您要访问的|您所访问的|所访问的)?页面|页面已(被)?删除|不存在或已(被)?删除|"
@@ -218,9 +219,10 @@ def _find_body_container(tree):
 
 
 def _largest_text_block(tree):
-    """Fallback: the block whose own paragraphs hold the most text."""
+    """Fallback: the block whose own paragraphs hold the most text. <body> is a candidate too: a
+    saved report with no CMS container keeps its paragraphs and tables right under it."""
     best, best_size = None, 0
-    for element in tree.iter("div", "td", "article", "section"):
+    for element in tree.iter("body", "div", "td", "article", "section"):
         size = len(_collapse(element.text))
         for child in element:
             if child.tag in ("p", "br", "span", "font", "strong", "table") or (child.tag == "div" and len(child) == 0):
@@ -477,9 +479,10 @@ def _read_attachments(tree, body, page_url: str) -> list[dict[str, str]]:
 
 # --- body and soft 404 -----------------------------------------------------------------
 def _body_html(html: str, body) -> str | None:
-    marked = _CONTENT_MARKERS.search(html)
-    if marked and marked.group("body").strip():
-        return marked.group("body").strip()
+    start = _CONTENT_START.search(html)
+    end = _CONTENT_END.search(html, start.end()) if start else None
+    if end and html[start.end():end.start()].strip():
+        return html[start.end():end.start()].strip()
     if body is None:
         return None
     return lxml.html.tostring(body, encoding="unicode", with_tail=False)

@@ -20,18 +20,14 @@ TEXT_SUFFIXES = {".txt", ".text", ".md"}
 def add_arguments(parser):
     parser.add_argument("files", nargs="+", metavar="FILE", help="saved page, text copy or document")
     parser.add_argument("--url", help="the URL the file came from (recorded, and used to resolve links)")
+    parser.add_argument("--family", help="read a saved page with this CMS family's detail quirks (gkmlpt, hanweb …)")
 
 
 def decode(data: bytes) -> str:
-    """Bytes of a saved page or text copy: UTF-8 first, else the detected encoding (GBK pages)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
+    """Bytes of a text copy, decoded by the crawl's charset detector (GBK copies too)."""
+    from pipelines.read import decode_page
 
-    best = from_bytes(data).best()
-    return str(best) if best is not None else data.decode("gb18030", errors="replace")
+    return decode_page(data)[0]
 
 
 def _document_suffixes() -> frozenset[str]:
@@ -42,28 +38,23 @@ def _document_suffixes() -> frozenset[str]:
     return frozenset(s.lower() if s.startswith(".") else "." + s.lower() for s in SUFFIXES)
 
 
-def parse_html_file(html: str, url: str | None) -> dict[str, Any]:
+def parse_html_file(data: bytes, url: str | None, family: str | None = None) -> dict[str, Any]:
+    """A saved detail page, read by the crawl's reading path (pipelines.read) and parsed."""
     from pipelines.parse import parse_report
+    from pipelines.read import parser_input, read_page
+    from pipelines.records import ListingEntry
 
-    try:
-        from pipelines.detail import read_detail_html
-    except ImportError as exc:
-        result = parse_report(html=html, url=url)
-        result["errors"].insert(0, f"page metadata not read: pipelines.detail unavailable ({exc})")
-        return result
-    try:
-        page = read_detail_html(html, url or "")
-    except Exception as exc:  # a page the reader chokes on is still parsed as a whole
-        result = parse_report(html=html, url=url)
-        result["errors"].insert(0, f"page metadata not read: {type(exc).__name__}: {exc}")
-        return result
-    page_meta = dict(page.get("page_meta") or {})
-    if page.get("title") and not page_meta.get("title"):
-        page_meta["title"] = page["title"]
-    return parse_report(html=page.get("body_html") or html, url=url, page_meta=page_meta)
+    entry = ListingEntry(url=url or "", title="")
+    page = read_page(url or "", data, {}, entry, family)
+    arguments = dict(parser_input(page, [], entry, []), url=url)
+    if page.is_document:  # bytes that are no page at all: parse them as plain text
+        arguments.update(html=None, text=decode(data))
+    result = parse_report(**arguments)
+    result["errors"][:0] = page.errors
+    return result
 
 
-def parse_file(path: Path, url: str | None) -> tuple[dict[str, Any], bool]:
+def parse_file(path: Path, url: str | None, family: str | None = None) -> tuple[dict[str, Any], bool]:
     """(result, readable) for one file."""
     from pipelines.parse import empty_result, parse_report
 
@@ -75,7 +66,7 @@ def parse_file(path: Path, url: str | None) -> tuple[dict[str, Any], bool]:
         result.update(fatal=True, errors=[f"cannot read {path}: {exc.strerror or exc}"])
         return result, False
     if suffix in HTML_SUFFIXES:
-        result = parse_html_file(decode(data), url)
+        result = parse_html_file(data, url, family)
     elif suffix in TEXT_SUFFIXES:
         result = parse_report(text=decode(data), url=url)
     elif suffix in _document_suffixes():
@@ -101,7 +92,7 @@ def run(args) -> int:
     many = len(args.files) > 1
     for name in args.files:
         try:
-            result, ok = parse_file(Path(name), args.url)
+            result, ok = parse_file(Path(name), args.url, args.family)
         except Exception as exc:  # one bad file must not stop the others
             from pipelines.parse import empty_result
 
