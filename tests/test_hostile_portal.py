@@ -17,6 +17,7 @@ import pytest
 import sqlite_utils
 
 from crawler.mockportals import FIXTURES, MockSite
+from crawler.outbound import PublicAddressResolver
 from pipelines.archive import archive_dir_for
 from tests.crawl_helpers import run_crawl, write_registry
 
@@ -58,6 +59,14 @@ class Listener:
         self.server.server_close()
 
 
+class RebindingResolver(PublicAddressResolver):
+    """DNS rebinding, simulated without any DNS traffic: the middleware is told `localhost` is a public
+    address, while the connection resolves it for real (/etc/hosts: 127.0.0.1)."""
+
+    def all_addresses(self, host: str) -> list[str]:
+        return ["93.184.216.34"] if host == "localhost" else super().all_addresses(host)
+
+
 def portal_entries(base: str) -> list[dict]:
     common = {"province": "湖北省", "city": "宜昌市", "region_code": "420500", "family": "generic", "max_pages": 5}
     return [
@@ -71,6 +80,15 @@ def portal_entries(base: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
+    yield from crawl_hostile(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def rebound(tmp_path_factory):
+    yield from crawl_hostile(tmp_path_factory, "--set", f"TWISTED_DNS_RESOLVER={__name__}.RebindingResolver")
+
+
+def crawl_hostile(tmp_path_factory, *settings: str):
     site = MockSite(ROOT).start()
     port = site.server.server_address[1]
     try:
@@ -81,7 +99,7 @@ def crawled(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
     db_path = tmp / "reports.db"
     try:
-        run_crawl(write_registry(tmp / "portals.yml", portal_entries(site.base_url)), db_path)
+        run_crawl(write_registry(tmp / "portals.yml", portal_entries(site.base_url)), db_path, *settings)
         yield {"base": site.base_url, "other": site.base_url.replace("127.0.0.1", OTHER_HOST), "port": port,
                "db": sqlite_utils.Database(db_path), "db_path": db_path, "listener_paths": list(listener.paths),
                "portal_paths": site.requested()}
@@ -137,3 +155,12 @@ def test_archive_holds_nothing_from_forbidden_places(crawled):
 def test_off_host_list_link_never_requested(crawled):
     assert "/nb/offhost.html" not in crawled["listener_paths"]
     assert "/nb/offhost.html" not in crawled["portal_paths"]
+
+
+def test_connection_time_check_catches_what_the_middleware_was_told_is_public(rebound):
+    url = f"http://localhost:{rebound['port']}/files/local.pdf"
+    errors = list(rebound["db"].query("select kind, message from fetch_errors where url = ?", [url]))
+    assert [e["kind"] for e in errors] == ["refused_address"]
+    assert "when connecting" in errors[0]["message"] and "127.0.0.1" in errors[0]["message"]
+    assert "/files/local.pdf" not in rebound["portal_paths"]  # localhost:port is the portal's own server
+    assert len(list(rebound["db"].query("select url from reports"))) == 3
