@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipelines.metrics import keys as metric_keys
 from pipelines.normalize import chinese_number
 
 NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
@@ -237,15 +238,12 @@ def _fees(clause: Clause, found: dict[str, Finding]) -> None:
         _keep(found, "disclosure_fees.total", (0, "元"), clause)
 
 
-# The unit a figure is counted in when the sentence only says "none" (未发生…, 无…).
-DEFAULT_UNITS = {"requests.new.total": "件", "review.total": "件", "litigation.total": "件",
-                 "complaints.total": "件", "disclosure_fees.total": "元"}
-
-
 def _keep(found: dict[str, Finding], key: str, count: tuple, clause: Clause) -> None:
     if key not in found:
         value, unit = count
-        found[key] = Finding(key, value, unit or DEFAULT_UNITS.get(key), clause.section or None, _snippet(clause))
+        # A sentence that only says "none" (未发生…, 无…) gives no unit: the key's usual one (keys.py).
+        unit = unit or getattr(metric_keys.get(key), "unit", None)
+        found[key] = Finding(key, value, unit, clause.section or None, _snippet(clause))
 
 
 def _snippet(clause: Clause, width: int = 120) -> str:
