@@ -15,7 +15,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from parsel import Selector
 
-from pipelines.detail import ATTACHMENT_EXTENSIONS, iso_date, label_key, read_detail_html
+from pipelines.detail import ATTACHMENT_EXTENSIONS, iso_date, read_detail_html
+from pipelines.page_labels import label_key
 from pipelines.records import ListingEntry
 
 DetailQuirk = Callable[[str, str, ListingEntry, dict[str, Any]], dict[str, Any]]

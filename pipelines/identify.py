@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipelines.page_labels import labels_of
 from pipelines.normalize import compact, parse_date, repair_compact_date
 
 YEAR = r"(?:19|20)\d{2}"
@@ -18,13 +19,11 @@ AGENCY_END = re.compile(r"(局|委|委员会|办|办公室|厅|院|政府|中心
 PLACE_START = re.compile(r"^(?![市县区州省旗盟])[\u4e00-\u9fff]{1,12}?(省|自治区|市|自治州|州|地区|盟|县|自治县|区|旗|新区|镇|乡|街道)")
 GENERIC_PUBLISHERS = {"本网", "本站", "网站", "无", "门户网站", "政府网站", "管理员", "admin", "办公室", "系统管理员"}
 
-_META_LABELS = {
-    "index_no": r"信息索取号|索取号|索引号",
-    "published": r"发布时间|发布日期|发文日期|公开日期|发布于|日期|时间",
-    "written": r"生成日期|成文日期|形成日期",
-    "doc_no": r"发布文号|文件编号|发文字号|文号",
-    "publisher": r"发布机构|发文机关|发文单位|发布单位",
-}
+# Metadata labels of copied text, from the one vocabulary (pipelines.page_labels); publishers only
+# by their proper labels (所属机构 / 责任部门 name a department, not who published the report).
+_META_LABELS = {key: "|".join(labels_of(key, max_rank))
+                for key, max_rank in (("index_no", 1), ("published", 3), ("written", 1), ("doc_no", 0),
+                                      ("publisher", 1))}
 _ANY_LABEL = "|".join(_META_LABELS.values())
 # "label: value" anywhere in a line (normalisation may have closed the space before a label:
 # "来源:区人民政府办公室时间:2017-01-12"), or a label without colon opening the line ("文号 宿政办函…").

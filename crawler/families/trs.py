@@ -24,6 +24,7 @@ from pipelines.detail import iso_date
 from crawler.families.base import Family
 from crawler.families.generic import (absolute_url, anchor_title, collapse, entry_from_anchor, on_portal_host,
                                       portal_hosts, row_of)
+from pipelines.page_labels import label_key
 from pipelines.records import ListingEntry
 
 if TYPE_CHECKING:
@@ -38,10 +39,13 @@ PAGE_NAME = re.compile(r"^(?P<stem>[\w-]+?)(?:_(?P<number>\d+))?\.(?P<ext>s?html
 JS_ROW_URL = re.compile(r"""\bvar\s+url\s*=\s*["']([^"']+)["']""")
 JS_ROW_TITLE = re.compile(r"""\bvar\s+title\s*=\s*["']([^"']*)["']""")
 YEAR_SUBCOLUMN = re.compile(r"/[a-z]*(19|20)\d{2}[a-z]*/(index\.s?html?)?$", re.I)
-# Header cells of table layouts and the ListingEntry field each one fills.
-TABLE_COLUMNS = {"索引号": "index_no", "信息索取号": "index_no", "发布机构": "publisher", "发文机关": "publisher",
-                 "文号": "doc_no", "发文字号": "doc_no", "发布日期": "date", "发布时间": "date", "发文日期": "date",
-                 "日期": "date", "成文日期": "written"}
+# Header cells of table layouts fill these ListingEntry fields (labels from pipelines.page_labels).
+TABLE_FIELDS = {"index_no": "index_no", "publisher": "publisher", "doc_no": "doc_no", "published": "date",
+                "written": "written"}
+
+
+def table_field(header: str) -> str | None:
+    return TABLE_FIELDS.get(label_key(header) or "")
 
 
 @dataclass
@@ -147,7 +151,7 @@ class TrsFamily(Family):
             header_row = table.xpath(f"{own_rows}[not(.//table) and ({header})][1]")
             headers = [collapse("".join(c.xpath(".//text()").getall())).replace(" ", "")
                        for c in header_row.xpath("./th|./td")]
-            fields = {i: TABLE_COLUMNS[h] for i, h in enumerate(headers) if h in TABLE_COLUMNS}
+            fields = {i: table_field(h) for i, h in enumerate(headers) if table_field(h)}
             if not fields:
                 continue
             for row in table.xpath(f"{own_rows}[td//a[@href] and not(.//table)]"):
