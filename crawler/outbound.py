@@ -25,6 +25,7 @@ import ipaddress
 import logging
 import socket
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable
 from urllib.parse import urlsplit
 
@@ -234,16 +235,17 @@ class OutboundPolicyMiddleware:
             logger.warning("TWISTED_DNS_RESOLVER is not crawler.outbound.PublicAddressResolver: "
                            "addresses are checked before requests are sent, not again when connecting")
             return
-        self.resolver.exempt(self._all_portal_hosts())
+        self.resolver.exempt(self.all_portal_hosts)
 
-    def _all_portal_hosts(self) -> set[str]:
+    @cached_property
+    def all_portal_hosts(self) -> frozenset[str]:
         portals = getattr(self.crawler.spider, "portals", {})
-        return set().union(*(portal.hosts for portal in portals.values()))
+        return frozenset().union(*(portal.hosts for portal in portals.values()))
 
-    def _own_hosts(self, request) -> set[str]:
+    def _own_hosts(self, request) -> frozenset[str]:
         portal = getattr(self.crawler.spider, "portals", {}).get(request.meta.get("nianbao_portal"))
         # A request of no portal (robots.txt) follows one that passed its portal's check.
-        return set(portal.hosts) if portal is not None else self._all_portal_hosts()
+        return portal.hosts if portal is not None else self.all_portal_hosts
 
     async def process_request(self, request):
         own_hosts = self._own_hosts(request)

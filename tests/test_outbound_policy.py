@@ -58,6 +58,11 @@ def test_public_answers_allowed(address):
     assert judge("http://files.example.com/nb.pdf", [address], PORTAL_HOSTS) is None
 
 
+def test_userinfo_does_not_hide_the_host():
+    assert judge("http://www.example.gov.cn@10.0.0.1/nb.pdf", [], PORTAL_HOSTS).kind == REFUSED_ADDRESS
+    assert judge("http://[fe80::1%25eth0]/nb.pdf", [], PORTAL_HOSTS).kind == REFUSED_ADDRESS  # zone id
+
+
 def test_one_non_public_answer_among_public_ones_refuses():
     assert judge("http://mixed.example.com/", ["93.184.216.34", "10.1.2.3"], ()).kind == REFUSED_ADDRESS
 
