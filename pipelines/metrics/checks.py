@@ -5,14 +5,9 @@
 A rule is emitted only when every value it needs is present: a blank cell is absent, so its
 rule is skipped, never failed. A failed rule only reports; the numbers stay as printed.
 
-- R1.requests.<column>: 一 新收 + 二 上年结转 = (七)总计 + 四 结转下年度 (printed in the table 三 header)
-- R2.requests.<column>: (七)总计 = sum of the result rows ((六) is its three sub-rows in 2021)
-- R3.requests.<row>: 总计 column = sum of the six applicant columns
-- R4.<block>: 表四 总计 = 维持 + 纠正 + 其他 + 尚未审结, for review / litigation.direct / .after_review
-- R5.litigation: litigation.total = direct.total + after_review.total
-- R9.*: the legacy 统计表 note "各子栏目数总数要等于总栏目数量", for the sub-rows that partition
-  their parent: 申请答复数, 收到申请数 by channel, 申请办结数, 复议, 诉讼, staff.
-  Not 主动公开 by channel: one item published on two channels counts once (R10).
+The rules, their names and what each compares are declared in pipelines/metrics/rules.py and
+listed in docs/checks.md (R1 per column, R2 per column, R3 per row of table 三; R4 per block and
+R5 of table 四; R9 the legacy 统计表 sums; not 主动公开 by channel, R10).
 """
 from __future__ import annotations
 

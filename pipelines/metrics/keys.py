@@ -62,7 +62,7 @@ class Part:
     unit: str | None = None
 
 
-# --- headline keys (METRICS.md "Headline keys") -----------------------------------------------
+# --- headline keys -----------------------------------------------------------------------------
 def _key(key, zh, en, unit, formats, section="headline") -> MetricKey:
     return MetricKey(key, zh, en, unit, section, tuple(formats), key)
 
@@ -120,7 +120,7 @@ TABLE2_COLUMNS = (
     Part("in_force", "现行有效件数", "in force", (S2021,), ("in:现行有效件数", "in:现行有效"), "件"),
 )
 _T2_19_DOCS, _T2_21_DOCS = ("made", "published", "total"), ("issued", "repealed", "in_force")
-# entity → columns of the templates (METRICS.md "Standard format table 二"). A pair whose column
+# entity → columns of the templates (2019: 国办公开办函〔2019〕60号, 2021: 〔2021〕30号). A pair whose column
 # exists in both templates but the entity in one only takes the entity's formats.
 TABLE2_PAIRS = {
     "rules": _T2_19_DOCS + _T2_21_DOCS,

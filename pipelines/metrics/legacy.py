@@ -1,4 +1,4 @@
-"""The old 统计表 (统计指标 / 单位 / 统计数, 国办发〔2014〕32号 and local extensions) → METRICS.md keys.
+"""The old 统计表 (统计指标 / 单位 / 统计数, 国办发〔2014〕32号 and local extensions) → metric keys (docs/metrics.md).
 
 The table arrives linearised: one cell per line (a copied page), or cells separated by '|' or
 tabs. Rows are recognised by their label, inside the block (一、主动公开情况, 四、行政复议数量 …)

@@ -1,7 +1,7 @@
 """Headline figures stated in report prose (any format, mostly the pre-2019 reports).
 
 Each clause is read on its own, so in "公开信息共196条，其中，图片新闻6条…" only the first figure
-counts. Only the headline keys of METRICS.md come from prose. Skipped on purpose: figures after
+counts. Only the headline keys (docs/metrics.md) come from prose. Skipped on purpose: figures after
 其中/分别 (unless they name a channel), counts over several years (以来, 历年累计), headings
 without a figure, screenshot captions (图 1 …), catalogue tables (序号 / 信息标题 / 上报时间
 lists), table rows and the standard template's row labels.
@@ -175,7 +175,7 @@ def _active(clause: Clause, found: dict[str, Finding]) -> None:
     elif channel and published:
         _keep(found, channel, count, clause)
     elif re.search(r"(?:在|通过|于)[^,]*?(专栏|平台|网)", text):
-        return  # a named venue that is no channel of METRICS.md ("在…政务信息公开专栏发布信息30条")
+        return  # a named venue that is no registered channel ("在…政务信息公开专栏发布信息30条")
     elif re.search(r"共(?:计)?(?:公开|发布|公布)(?:政府|政务)?信息", text) and YEAR_SCOPE.search(clause.sentence) \
             and "申请" not in clause.sentence:
         _keep(found, "active.total", count, clause)  # "2020年度,共公开政府信息9条" names no channel: all of them
