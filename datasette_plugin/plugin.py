@@ -33,10 +33,13 @@ def asgi_wrapper():
 
 @hookimpl(tryfirst=True)
 def handle_exception(datasette, request, exception):
-    # SQLite's heap limit (limits.limit_sqlite_heap) surfaces as MemoryError: the query asked too much,
-    # the server is fine, so say so as Datasette does for a query that took too long.
+    # A query over the serving limits asked too much and the server is fine: a 400, as Datasette gives
+    # for a query that took too long. SQLite's heap limit (limits.limit_sqlite_heap) surfaces as
+    # MemoryError; table and row pages do not catch a result over budget themselves.
     if isinstance(exception, MemoryError):
         return datasette_error_page(datasette, request, DatasetteError(limits.OUT_OF_MEMORY_MESSAGE, status=400))
+    if isinstance(exception, limits.QueryResultTooLarge):
+        return datasette_error_page(datasette, request, DatasetteError(str(exception), status=400))
     return None
 
 
