@@ -15,12 +15,13 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from pipelines.encoding import detect_encoding
+from crawler.families import all_families
 from crawler.registry import Portal, RegistryError, load_portals
 from pipelines import gazetteer
 
 # The families a registry entry may name: each has an adapter in crawler/families/ and a mock
 # portal in the tests.
-FAMILIES = ("trs", "hanweb", "gkmlpt", "generic")
+FAMILIES = tuple(sorted(all_families()))
 USER_AGENT = "nianbao-registry-check/0.1 (+annual-report archive; one request per column)"
 
 # --- URL shapes --------------------------------------------------------------------------
@@ -109,18 +110,12 @@ def derive(url: str) -> Derivation:
 
 
 # --- markup ------------------------------------------------------------------------------
-MARKUP_SIGNS = {
-    "gkmlpt": (re.compile(r"gkmlpt"), re.compile(r"_CONFIG|post_\d+\.html")),
-    "hanweb": (re.compile(r"<datastore>|\.jpage\(|/module/web/jpage/|/col/col\d+/|art_\d+_\d+\.html|name=\"?ContentStart"),),
-    "trs": (re.compile(r"createPage(?:HTML)?\(|countPage\s*=|TRS_Editor|trs_editor_view|\./\d{6}/t\d{8}_\d+\.s?html?|trssearchform"),),
-}
-
-
 def family_from_markup(html: str) -> str | None:
-    """The family whose telltales the page carries, or None when it shows none."""
-    for family in ("gkmlpt", "hanweb", "trs"):
-        if all(sign.search(html) for sign in MARKUP_SIGNS[family]):
-            return family
+    """The family whose telltales the page carries (each family recognises its own pages, the most
+    specific first), or None when it shows none."""
+    for family in sorted(all_families().values(), key=lambda f: -f.specificity):
+        if family.recognises(html):
+            return family.name
     return None
 
 
@@ -292,7 +287,8 @@ def coverage_markdown(portals: list[Portal]) -> str:
     by_province: dict[str, Counter] = defaultdict(Counter)
     for portal in portals:
         by_province[portal.province or "(national)"][portal.family] += 1
-    families = [f for f in FAMILIES if any(c[f] for c in by_province.values())]
+    per_family = Counter(portal.family for portal in portals)
+    families = sorted(per_family, key=lambda f: (-per_family[f], f))  # the most used family first
     lines = [
         "# Registry coverage",
         "",

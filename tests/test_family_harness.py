@@ -32,3 +32,18 @@ def test_every_family_has_a_mock_portal_with_expected_output():
         for site in covered[name]:
             expected = json.loads((FIXTURES / site / "expected.json").read_text(encoding="utf-8"))
             assert expected["reports"], f"{site}/expected.json lists no reports"
+
+
+def test_each_family_recognises_its_own_mock_portal_pages():
+    from crawler.portal_check import family_from_markup
+
+    for root in fixture_sites():
+        entries = yaml.safe_load((root / "portal.yml").read_text(encoding="utf-8"))["portals"]
+        family = entries[0]["family"]
+        pages = [p.read_bytes().decode("utf-8", "replace") for p in (root / "site").rglob("*.htm*")]
+        seen = {family_from_markup(html) for html in pages}
+        if family == "generic":
+            assert "generic" not in seen  # the fallback never claims a page: it is what is left
+        else:
+            assert family in seen, f"{root.name}: no page recognised as {family} (saw {seen})"
+            assert not seen - {family, None}, f"{root.name}: pages claimed by other families: {seen - {family}}"

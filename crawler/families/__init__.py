@@ -7,7 +7,7 @@ import pkgutil
 
 from crawler.families.base import Family
 
-_NOT_FAMILIES = {"base"}
+_NOT_FAMILIES = {"base", "common"}
 
 
 def family_modules() -> list[str]:

@@ -12,6 +12,7 @@ the spider may fetch.
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Iterable
 
 import scrapy
@@ -24,6 +25,14 @@ if TYPE_CHECKING:
 
 class Family:
     name: str = ""
+    # Telltales of the family's pages (all must match). Recognition tries the most specific family
+    # first, so a Guangdong gkmlpt page that also carries TRS markup is gkmlpt.
+    markup_signs: tuple[re.Pattern, ...] = ()
+    specificity: int = 0
+
+    def recognises(self, html: str) -> bool:
+        """Whether a page (a column page, list page or detail page) shows this family's markup."""
+        return bool(self.markup_signs) and all(sign.search(html) for sign in self.markup_signs)
 
     # --- list side -------------------------------------------------------------------
     def start(self, portal: "Portal") -> Iterable[scrapy.Request]:

@@ -138,6 +138,8 @@ def article_entry(article: dict, api_url: str) -> ListingEntry | None:
 
 class GkmlptFamily(Family):
     name = "gkmlpt"
+    markup_signs = (re.compile(r"gkmlpt"), re.compile(r"_CONFIG|post_\d+\.html"))
+    specificity = 3
 
     def start(self, portal: "Portal") -> Iterable[scrapy.Request]:
         for url in portal.start_urls:

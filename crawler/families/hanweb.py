@@ -66,6 +66,8 @@ def parse_records(xml_text: str, base_url: str) -> list[ListingEntry]:
 
 class HanwebFamily(Family):
     name = "hanweb"
+    markup_signs = (re.compile(r"<datastore>|\.jpage\(|/module/web/jpage/|/col/col\d+/|art_\d+_\d+\.html|name=\"?ContentStart"),)
+    specificity = 2
 
     # --- the column page ----------------------------------------------------------------
     def parse_list(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:

@@ -22,8 +22,8 @@ import scrapy
 
 from pipelines.detail import iso_date
 from crawler.families.base import Family
-from crawler.families.generic import (absolute_url, anchor_title, collapse, entry_from_anchor, on_portal_host,
-                                      portal_hosts, row_of)
+from crawler.families.common import (absolute_url, anchor_title, collapse, entry_from_anchor, on_portal_host,
+                                     portal_hosts, row_of)
 from pipelines.page_labels import label_key
 from pipelines.records import ListingEntry
 
@@ -120,6 +120,8 @@ def read_pager(html: str, url: str, offset: int | None = None) -> Pager | None:
 
 class TrsFamily(Family):
     name = "trs"
+    markup_signs = (re.compile(r"createPage(?:HTML)?\(|countPage\s*=|TRS_Editor|trs_editor_view|\./\d{6}/t\d{8}_\d+\.s?html?|trssearchform"),)
+    specificity = 1
 
     def parse_list(self, response, portal: "Portal") -> Iterable[scrapy.Request | ListingEntry]:
         yield from self.list_entries(response)
