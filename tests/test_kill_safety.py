@@ -62,9 +62,9 @@ def table_counts(db_path: Path) -> dict[str, int]:
     return {t: count(db_path, t) for t in ("reports", "attachments", "metrics", "checks", "report_versions")}
 
 
-def start_crawl(registry: Path, db_path: Path) -> subprocess.Popen:
+def start_crawl(registry: Path, db_path: Path, *settings: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "cli.main", "crawl", "--portals", str(registry), "--db", str(db_path)]
-    for setting in FAST_SETTINGS:
+    for setting in (*FAST_SETTINGS, *settings):
         command += ["--set", setting]
     # Its own process group: the kill takes the crawl and its document workers together.
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
