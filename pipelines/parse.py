@@ -1,4 +1,4 @@
-"""parse_report: one report's page (and documents) -> the METRICS.md object. (Issue 3 owns this.)
+"""parse_report: one report's page (and documents) -> the parse result (docs/metrics.md).
 
 Contract (callers: crawl pipeline, `nianbao parse`, `nianbao reparse`):
 
@@ -11,7 +11,8 @@ Contract (callers: crawl pipeline, `nianbao parse`, `nianbao reparse`):
 - portal: the registry row (province, city, county, region_code, department) or None.
 - documents: extracted attachments (pipelines.documents.Extracted) in page order.
 
-Returns the METRICS.md object: title, agency, province, city, county, region, report_year,
+Builds a pipelines.records.ParseResult from Finding records (one type for table, legacy and prose
+numbers) and returns its JSON object (ParseResult.as_dict()): title, agency, province, city, county, region, report_year,
 published, index_no, doc_no, format, metrics{key: number}, checks[{rule, expected, found,
 passed}], errors[str], plus provenance{key: {unit, section, source, snippet, ocr}},
 agency_source and sources. It never raises: problems go to errors; `fatal: True` when nothing
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipelines import identify
@@ -36,9 +37,9 @@ from pipelines.metrics.legacy import extract_legacy_table
 from pipelines.metrics.prose import extract_prose
 from pipelines.metrics.standard import extract_standard
 from pipelines.normalize import compact, html_to_text, normalize_text, parse_date, strip_control
+from pipelines.records import PARSE_FIELDS, Finding, ParseResult
 
-FIELDS = ("title", "agency", "province", "city", "county", "region", "report_year", "published",
-          "index_no", "doc_no")
+FIELDS = PARSE_FIELDS
 
 
 @dataclass
@@ -50,27 +51,22 @@ class Source:
     ocr: bool = False
     filename: str | None = None
     standard: dict[str, Any] = field(default_factory=dict)
-    table: dict[str, dict[str, Any]] = field(default_factory=dict)
-    prose: dict[str, dict[str, Any]] = field(default_factory=dict)
+    table: dict[str, Finding] = field(default_factory=dict)
+    prose: dict[str, Finding] = field(default_factory=dict)
     legacy_table: bool = False
 
 
 def empty_result() -> dict[str, Any]:
-    result: dict[str, Any] = {key: None for key in FIELDS}
-    result.update({"region_code": None, "format": "unknown", "metrics": {}, "checks": [], "errors": [],
-                   "provenance": {}, "agency_source": None, "sources": []})
-    return result
+    return ParseResult().as_dict()
 
 
 def parse_report(*, html=None, text=None, url=None, page_meta=None, portal=None, documents=()) -> dict[str, Any]:
-    result = empty_result()
+    result = ParseResult()
     try:
         _parse(result, html, text, url, page_meta, portal, documents)
     except Exception as exc:  # the contract: never raise, say what went wrong
-        result["errors"].append(f"parser error: {type(exc).__name__}: {exc}")
-    if result.get("fatal") is None:
-        result.pop("fatal", None)
-    return result
+        result.errors.append(f"parser error: {type(exc).__name__}: {exc}")
+    return result.as_dict()
 
 
 def split_url_line(text: str | None) -> tuple[str | None, str | None]:
@@ -135,12 +131,11 @@ def _read_source(source: Source, errors: list[str]) -> None:
     source.prose = {key: _provenance(f, source) for key, f in extract_prose(prose_text).items()}
 
 
-def _provenance(finding, source: Source) -> dict[str, Any]:
-    return {"value": finding.value, "unit": finding.unit, "section": finding.section, "source": finding.source,
-            "snippet": finding.snippet, "ocr": source.ocr}
+def _provenance(finding: Finding, source: Source) -> Finding:
+    return replace(finding, ocr=source.ocr)
 
 
-def _standard_rows(source: Source) -> dict[str, dict[str, Any]]:
+def _standard_rows(source: Source) -> dict[str, Finding]:
     metrics = source.standard.get("metrics") or {}
     provenance = source.standard.get("provenance") or {}
     rows = {}
@@ -148,12 +143,12 @@ def _standard_rows(source: Source) -> dict[str, dict[str, Any]]:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         info = dict(provenance.get(key) or {})
-        rows[key] = {"value": value, "unit": info.get("unit"), "section": info.get("section"),
-                     "source": info.get("source") or "table", "snippet": info.get("snippet"), "ocr": source.ocr}
+        rows[key] = Finding(key, value, info.get("unit"), info.get("section"), info.get("snippet"),
+                            info.get("source") or "table", source.ocr)
     return rows
 
 
-def _merge(result: dict[str, Any], sources: list[Source]) -> None:
+def _merge(result: ParseResult, sources: list[Source]) -> None:
     """Tables before prose, page before documents, text layers before OCR."""
     text_layer = [s for s in sources if not s.ocr]
     ocr = [s for s in sources if s.ocr]
@@ -162,22 +157,21 @@ def _merge(result: dict[str, Any], sources: list[Source]) -> None:
         layers += [(s, _standard_rows(s)) for s in group]
         layers += [(s, s.table) for s in group]
         layers += [(s, s.prose) for s in group]
-    metrics, provenance, used = result["metrics"], result["provenance"], []
+    used = []
     for source, rows in layers:
         for key, row in rows.items():
-            if key in metrics:
+            if key in result.metrics:
                 continue
             if not metric_keys.is_registered(key):  # the contract: registered keys only (keys.py)
-                result["errors"].append(f"{key}: metric key not registered, value in {source.name} dropped")
+                result.errors.append(f"{key}: metric key not registered, value in {source.name} dropped")
                 continue
-            if not _plausible(row["value"]):
-                result["errors"].append(f"{key}: implausible value {str(row['value'])[:40]} in {source.name} ignored")
+            if not _plausible(row.value):
+                result.errors.append(f"{key}: implausible value {str(row.value)[:40]} in {source.name} ignored")
                 continue
-            metrics[key] = row["value"]
-            provenance[key] = {k: row[k] for k in ("unit", "section", "source", "snippet", "ocr")}
+            result.keep(row)
             if source.name not in used:
                 used.append(source.name)
-    result["sources"] = used
+    result.sources = used
 
 
 def _plausible(value) -> bool:
@@ -188,7 +182,7 @@ def _plausible(value) -> bool:
         return False
 
 
-def _disagreements(result: dict[str, Any], sources: list[Source]) -> list[dict[str, Any]]:
+def _disagreements(result: ParseResult, sources: list[Source]) -> list[dict[str, Any]]:
     """Failed checks for numbers the report states twice differently: a standard-table cell of the
     page against the same cell in a document (sources_agree), and a sentence against the table
     figure that was kept (prose_agrees.<key>). The kept number stays; the other is only reported."""
@@ -199,16 +193,16 @@ def _disagreements(result: dict[str, Any], sources: list[Source]) -> list[dict[s
         if doc is page:
             continue
         for key, row in _standard_rows(doc).items():
-            if key in page_rows and page_rows[key]["value"] != row["value"]:
+            if key in page_rows and page_rows[key].value != row.value:
                 # One rule per key and document: the checks table is keyed by (report, rule).
-                checks.append({"rule": f"sources_agree.{key}@{doc.filename}", "expected": page_rows[key]["value"], "found": row["value"],
+                checks.append({"rule": f"sources_agree.{key}@{doc.filename}", "expected": page_rows[key].value, "found": row.value,
                                "passed": False, "detail": f"{key} in {doc.filename}"})
     for source in sources:
         for key, row in source.prose.items():
-            kept = result["provenance"].get(key) or {}
-            if kept.get("source") == "table" and not source.ocr and result["metrics"][key] != row["value"]:
-                checks.append({"rule": f"prose_agrees.{key}", "expected": result["metrics"][key],
-                               "found": row["value"], "passed": False, "detail": row["snippet"]})
+            kept = result.provenance.get(key) or {}
+            if kept.get("source") == "table" and not source.ocr and result.metrics[key] != row.value:
+                checks.append({"rule": f"prose_agrees.{key}", "expected": result.metrics[key],
+                               "found": row.value, "passed": False, "detail": row.snippet})
     return checks
 
 
@@ -223,16 +217,16 @@ def _primary(sources: list[Source]) -> Source | None:
     return page if page is not None and page.text.strip() else (docs[0] if docs else page)
 
 
-def _identify(result, sources, primary, url, page_meta, portal) -> None:
-    errors = result["errors"]
+def _identify(result: ParseResult, sources, primary, url, page_meta, portal) -> None:
+    errors = result.errors
     texts = [primary.text] + [s.text for s in sources if s is not primary]
     meta = {}
     for text in texts:
         for key, value in identify.text_meta(text).items():
             meta.setdefault(key, value)
     title = _clean(page_meta.get("title")) or next(filter(None, (identify.find_title(t) for t in texts)), None)
-    result["title"] = title
-    result["report_year"] = identify.year_in_title(title) or next(
+    result.title = title
+    result.report_year = identify.year_in_title(title) or next(
         filter(None, (identify.year_in_body(t) for t in texts)), None)
     place = identify.place_prefix(portal) or _place_in_body(primary.text, errors)
     stated_meta = {**meta, **{k: v for k, v in page_meta.items() if v}}
@@ -243,7 +237,7 @@ def _identify(result, sources, primary, url, page_meta, portal) -> None:
             agency, agency_source = found
         if agency_source in ("signature", "page_meta"):
             break  # a full name the report itself states; an attachment's signature may supply it
-    result["agency"], result["agency_source"] = agency, agency_source
+    result.agency, result.agency_source = agency, agency_source
     result.update(identify.region_fields(portal, agency, title, primary.text, errors))
     published = parse_date(page_meta.get("published")) or meta.get("published")
     if not published:
@@ -251,11 +245,11 @@ def _identify(result, sources, primary, url, page_meta, portal) -> None:
             published = identify.find_signature(text)[1] or identify.date_under_title(text)
             if published:
                 break
-    result["published"] = published
-    result["index_no"] = _clean(page_meta.get("index_no")) or meta.get("index_no")
-    result["doc_no"] = _clean(page_meta.get("doc_no")) or meta.get("doc_no")
+    result.published = published
+    result.index_no = _clean(page_meta.get("index_no")) or meta.get("index_no")
+    result.doc_no = _clean(page_meta.get("doc_no")) or meta.get("doc_no")
     if url:
-        result["url"] = url
+        result.url = url
 
 
 def _place_in_body(text: str, errors: list[str]) -> str | None:
@@ -276,8 +270,8 @@ def _clean(value: Any) -> str | None:
     return value or None
 
 
-def _parse(result, html, text, url, page_meta, portal, documents) -> None:
-    errors = result["errors"]
+def _parse(result: ParseResult, html, text, url, page_meta, portal, documents) -> None:
+    errors = result.errors
     page_meta = dict(page_meta) if isinstance(page_meta, dict) else {}
     portal = dict(portal) if isinstance(portal, dict) else None
     if text is not None and not isinstance(text, str):
@@ -292,19 +286,19 @@ def _parse(result, html, text, url, page_meta, portal, documents) -> None:
     sources = _sources(html, text, documents, errors)
     primary = _primary(sources)
     if primary is None or not any(s.text.strip() for s in sources):
-        result["fatal"] = True
+        result.fatal = True
         errors.append("no text could be read from the page or its documents")
-        result["title"] = _clean(page_meta.get("title"))
+        result.title = _clean(page_meta.get("title"))
         if url:
-            result["url"] = url
+            result.url = url
         return
     for source in sources:
         _read_source(source, errors)
     _merge(result, sources)
     _identify(result, sources, primary, url, page_meta, portal)
     standard_format = next((s.standard.get("format") for s in sources if s.standard.get("format")), None)
-    result["format"] = identify.report_format(standard_format, any(s.legacy_table for s in sources),
-                                              "\n".join(s.text for s in sources), result["report_year"])
-    result["checks"] = _run_checks(result["metrics"], result["format"], errors) + _disagreements(result, sources)
-    if not result["metrics"]:
+    result.format = identify.report_format(standard_format, any(s.legacy_table for s in sources),
+                                              "\n".join(s.text for s in sources), result.report_year)
+    result.checks = _run_checks(result.metrics, result.format, errors) + _disagreements(result, sources)
+    if not result.metrics:
         errors.append("no metrics found")

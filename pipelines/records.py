@@ -37,3 +37,71 @@ class DetailPage:
     def is_document(self) -> bool:
         """The URL served a document (PDF, DOC …), not a page: the document is the report."""
         return self.html is None
+
+
+@dataclass
+class Finding:
+    """One number a report states - from a standard table, a legacy statistics table or a sentence -
+    with where it was read (its provenance)."""
+
+    key: str  # a registered metric key (pipelines/metrics/keys.py)
+    value: int | float
+    unit: str | None = None
+    section: str | None = None  # the report section or table it sits in
+    snippet: str | None = None  # the text it was read from
+    source: str = "prose"  # "table" (standard or legacy table) or "prose"
+    ocr: bool = False  # read by OCR from a picture or scan
+
+    def provenance(self) -> dict[str, Any]:
+        return {"unit": self.unit, "section": self.section, "source": self.source, "snippet": self.snippet,
+                "ocr": self.ocr}
+
+
+PARSE_FIELDS = ("title", "agency", "province", "city", "county", "region", "report_year", "published",
+                "index_no", "doc_no")
+
+
+@dataclass
+class ParseResult:
+    """What parse_report read from one report; `as_dict()` is the JSON object of `nianbao parse`
+    and of the store (docs/metrics.md)."""
+
+    title: str | None = None
+    agency: str | None = None
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    region: str | None = None
+    report_year: int | None = None
+    published: str | None = None  # ISO date
+    index_no: str | None = None
+    doc_no: str | None = None
+    region_code: str | None = None
+    format: str = "unknown"  # standard-2021 | standard-2019 | legacy | unknown
+    metrics: dict[str, int | float] = field(default_factory=dict)
+    checks: list[dict[str, Any]] = field(default_factory=list)  # {rule, expected, found, passed, detail}
+    errors: list[str] = field(default_factory=list)
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> Finding.provenance()
+    agency_source: str | None = None
+    sources: list[str] = field(default_factory=list)  # "page" and the documents the numbers came from
+    url: str | None = None
+    fatal: bool = False  # nothing could be read at all
+
+    def update(self, fields: dict[str, Any]) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def keep(self, finding: Finding) -> None:
+        self.metrics[finding.key] = finding.value
+        self.provenance[finding.key] = finding.provenance()
+
+    def as_dict(self) -> dict[str, Any]:
+        shown = {name: getattr(self, name) for name in PARSE_FIELDS}
+        shown.update(region_code=self.region_code, format=self.format, metrics=self.metrics, checks=self.checks,
+                     errors=self.errors, provenance=self.provenance, agency_source=self.agency_source,
+                     sources=self.sources)
+        if self.url:
+            shown["url"] = self.url
+        if self.fatal:
+            shown["fatal"] = True
+        return shown

@@ -1,4 +1,4 @@
-"""Text and tables from report attachments (PDF, DOCX, DOC, WPS, XLS/XLSX, images). (Issue 4 owns this.)
+"""Text and tables from report attachments (PDF, DOCX, DOC, WPS, XLS/XLSX, images).
 
 Contract:
     extract(data: bytes, filename: str, media_type: str | None = None, *, limits=None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipelines.metrics.prose import Finding
+from pipelines.records import Finding
 from pipelines.normalize import UNITS, parse_cell
 
 BLOCK_NUMBER = re.compile(r"^[一二三四五六七八九十]+、")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pipelines.metrics import keys as metric_keys
 from pipelines.normalize import chinese_number
+from pipelines.records import Finding
 
 NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
 # Clause breaks: any comma except a thousands separator (1,236条).
@@ -34,16 +35,6 @@ TEMPLATE_LABEL = re.compile(r"无正当理由|逾期|不再处理|信访举报�
                             r"未经复议|复议后起诉|结果维持|结果纠正|尚未审结")
 CHANNELS = (("网站", "active.website"), ("门户网", "active.website"), ("微信", "active.wechat"),
             ("公众号", "active.wechat"), ("微博", "active.weibo"), ("公报", "active.gazette"))
-
-
-@dataclass
-class Finding:
-    key: str
-    value: int | float
-    unit: str | None
-    section: str | None
-    snippet: str
-    source: str = "prose"
 
 
 @dataclass
