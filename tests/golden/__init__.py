@@ -6,7 +6,7 @@ its portal.yml entries, the family's list steps are driven over real HTTP (tests
 and every listing entry is recorded in the order yielded; every entry whose title is an annual
 report's (the spider's own test) has its detail page read through pipelines.read.read_page, and
 so have the further parts of a multi-page article. Page bodies are kept as normalized text
-(pipelines.normalize.html_to_text): its sha256, length and first lines.
+(pipelines.normalize.html_to_text): its sha256, length, first 200 and last 100 characters.
 
 The mock server's random port is written as "{base}", so the files do not change between runs.
 Regenerate with `pytest tests/test_golden_families.py --regen` or `python -m tests.golden regen
@@ -33,6 +33,7 @@ from tests.family_driver import drive, fetch, portal_from_site
 GOLDEN = Path(__file__).resolve().parent
 PLACEHOLDER = "{base}"
 TEXT_HEAD = 200
+TEXT_TAIL = 100  # where a body that swallowed the page footer shows
 REGEN_COMMAND = "pytest tests/test_golden_families.py --regen  (or: python -m tests.golden regen {site})"
 
 
@@ -112,7 +113,7 @@ def _text(body_html: str | None) -> dict[str, Any] | None:
         return None
     text = html_to_text(body_html)
     return {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "chars": len(text),
-            "head": text[:TEXT_HEAD]}
+            "head": text[:TEXT_HEAD], "tail": text[-TEXT_TAIL:] if len(text) > TEXT_HEAD else ""}
 
 
 def _read(url: str, entry: ListingEntry, portal: Portal) -> tuple[int, DetailPage | None]:
