@@ -27,7 +27,7 @@ import socket
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
@@ -47,6 +47,8 @@ ALLOWED_SCHEMES = frozenset({"http", "https"})
 REFUSED_SCHEME = "refused_scheme"
 REFUSED_ADDRESS = "refused_address"
 OFFSITE_REDIRECT = "offsite_redirect"
+# Refusals are final for the URL: asking again next crawl would be refused again.
+REFUSAL_KINDS = frozenset({REFUSED_SCHEME, REFUSED_ADDRESS, OFFSITE_REDIRECT})
 REPORT_PAGE_STAGES = frozenset({"detail", "detail_part"})  # pages stored as the portal's report
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # "private" last: Python counts link-local, reserved and more as private too; the narrower name says more.
@@ -264,6 +266,17 @@ class OutboundPolicyMiddleware:
             lookup = self.resolver.all_addresses if self.resolver is not None else lookup_addresses
             self.addresses[host] = await maybe_deferred_to_future(threads.deferToThread(lookup, host))
         return self.addresses[host]
+
+    def process_response(self, request, response):
+        """Scrapy does not follow a redirect to file:, data:, ftp: … and hands the 3xx on as an HTTP
+        error; it is the same refusal as a link to such a URL, and as final."""
+        location = response.headers.get("Location") if 300 <= response.status < 400 else None
+        if location:
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            refusal = judge(target, [], frozenset())
+            if refusal is not None and refusal.kind == REFUSED_SCHEME:
+                raise OutboundRefused(REFUSED_SCHEME, f"redirect to {target[:200]}: {refusal.message}")
+        return response
 
     def process_exception(self, request, exception):
         """A connection the resolver refused fails as a DNS error: record it as the refusal it is."""

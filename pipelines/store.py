@@ -304,8 +304,9 @@ def known_listings(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str
             for row in db.query("select url, list_title, list_date from reports")}
 
 
-# Failures that will not mend by asking again while the list entry stays the same.
-PERMANENT_FAILURES = ("http_404", "http_410", "soft_404", "blocked")
+# Failures that will not mend by asking again while the list entry stays the same (outbound refusals too).
+PERMANENT_FAILURES = ("http_404", "http_410", "soft_404", "blocked", "offsite_redirect", "refused_scheme",
+                      "refused_address")
 
 
 def permanent_failures(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str | None]]:

@@ -21,7 +21,7 @@ from twisted.internet import defer
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.antibot import BlockedByAntiBot
-from crawler.outbound import OutboundRefused
+from crawler.outbound import REFUSAL_KINDS, OutboundRefused
 from pipelines.encoding import detect_encoding
 from crawler.families import all_families
 from crawler.items import AttachmentItem, FetchErrorItem, ReportItem
@@ -256,7 +256,9 @@ class ReportsSpider(scrapy.Spider):
         pending: list[AttachmentItem] = request.meta["nianbao_pending"]
         error = self._classify(failure)
         attachment = pending[0]
-        attachment.status = "oversize" if error.kind == "oversize" else "fetch_error"
+        # A refused link is refused again next time: not a failed download worth a new crawl of the report.
+        attachment.status = ("oversize" if error.kind == "oversize" else "refused" if error.kind in REFUSAL_KINDS
+                             else "fetch_error")
         attachment.error = error.message
         item.attachments.append(attachment)
         yield error
@@ -306,7 +308,11 @@ class ReportsSpider(scrapy.Spider):
         if "maxsize" in message.lower() or "max size" in message.lower():
             kind = "oversize"
         entry = request.meta.get("nianbao_entry") if stage == "detail" else None
-        return FetchErrorItem(portal_id, request.url, kind, message, status=status, stage=stage,
+        url = request.url
+        if entry is not None and entry.url != request.url:
+            # Recorded under the listed URL (what the next crawl looks up), with where it went.
+            url, message = entry.url, f"{message} (at {request.url} after redirects)"
+        return FetchErrorItem(portal_id, url, kind, message, status=status, stage=stage,
                               list_title=entry.title if entry else None, list_date=entry.date if entry else None)
 
     # --- helpers ------------------------------------------------------------------------------
