@@ -115,6 +115,9 @@ _DIGITS = {"零": 0, "〇": 0, "○": 0, "O": 0, "一": 1, "壹": 1, "二": 2, "
 _SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 _NUMERAL_CHARS = set(_DIGITS) | set(_SMALL_UNITS) | set(_BIG_UNITS) | set("0123456789")
+# No report counts past 10^16: larger numerals are garbage, not numbers.
+_MAX_DIGITS = 17
+_MAX_VALUE = 10**16
 
 
 def chinese_number(s: str | None) -> int | None:
@@ -125,7 +128,10 @@ def chinese_number(s: str | None) -> int | None:
     if not s or any(ch not in _NUMERAL_CHARS for ch in s):
         return None
     if not any(ch in _SMALL_UNITS or ch in _BIG_UNITS for ch in s):
-        # A plain digit string, Chinese or Arabic: "二〇一八", "一〇五", "319".
+        # A plain digit string, Chinese or Arabic: "二〇一八", "一〇五", "319". Longer than any
+        # count is no number (and int() refuses strings of over 4300 digits).
+        if len(s) > _MAX_DIGITS:
+            return None
         return int("".join(str(_DIGITS[ch]) if ch in _DIGITS else ch for ch in s))
     total = section = 0
     number: int | None = None
@@ -151,7 +157,10 @@ def chinese_number(s: str | None) -> int | None:
                 total += section * unit
             section = 0
         number = None
-    return total + section + (number or 0)
+        if total > _MAX_VALUE or section > _MAX_VALUE:
+            return None  # "九亿亿亿…": no count; unbounded it would grow past what str() prints
+    value = total + section + (number or 0)
+    return value if value <= _MAX_VALUE else None
 
 
 # --- table cells ----------------------------------------------------------------------------

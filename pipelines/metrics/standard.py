@@ -47,7 +47,7 @@ _PAGE_FURNITURE = re.compile(r"^(?:[—-]\s*\d{1,3}\s*[—-]|第\s*\d{1,3}\s*页
 # "三、本年度办理结果 (一)予以公开": two labels on one line, split before the second numbering
 _NUMBERED_PARTS = re.compile(r"(?<=[\u4e00-\u9fff)])\s*(?<!第)(?=\([一二三四五六七八九十]+\)|\(\d{1,2}\)|\d{1,2}\.\D)")
 _LABEL_THEN_NUMBERS = re.compile(rf"^(?P<label>.*?[^\d\s+\-—.,])\s*(?P<numbers>{_NUMBER_TOKEN}(?:\s+{_NUMBER_TOKEN})*)$")
-_CHANGE_IN_WORDS = re.compile(r"^(?:(增加|新增|增|减少|减)(\d+)(个|项)?|持平|不变|无变化)$")
+_CHANGE_IN_WORDS = re.compile(r"^(?:(增加|新增|增|减少|减)(\d{1,12})(个|项)?|持平|不变|无变化)$")
 _UNIT_IN_HEADER = re.compile(r"单位\W?(万元|元)|\((万元|元)\)")
 SECTION = {2: "二", 3: "三", 4: "四"}
 

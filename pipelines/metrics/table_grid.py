@@ -38,6 +38,10 @@ def _clean(text: str) -> str:
 
 
 # --- HTML -------------------------------------------------------------------------------------
+# Columns of one grid row at most (the widest report table, 表四, has 15 + 2 label columns).
+MAX_GRID_COLUMNS = 500
+
+
 def _span(element, name: str, limit: int) -> int:
     try:
         return max(1, min(int(str(element.get(name, "1")).strip() or 1), limit))
@@ -78,20 +82,22 @@ def html_rows(markup: str) -> list[Row]:
     rows: list[Row] = []
     tables = [t for t in root.iter("table") if not any(True for _ in t.iterdescendants("table"))]
     for table in tables:
-        occupied: dict[tuple[int, int], bool] = {}
+        # column -> first row no longer covered by a rowspan from above (cost per cell: its colspan)
+        covered_until: dict[int, int] = {}
         for r, tr in enumerate(_own_rows(table)):
             col = 0
             row = Row()
             for td in tr:
                 if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
                     continue
-                while occupied.get((r, col)):
+                while covered_until.get(col, 0) > r:
                     col += 1
+                if col >= MAX_GRID_COLUMNS:
+                    break  # spans pushed the row past any real table's width: its rest is junk
                 # capped: a report table is never that large, a broken page may claim so
                 colspan, rowspan = _span(td, "colspan", 60), _span(td, "rowspan", 100)
-                for dr in range(rowspan):
-                    for dc in range(colspan):
-                        occupied[(r + dr, col + dc)] = True
+                for dc in range(colspan):
+                    covered_until[col + dc] = max(covered_until.get(col + dc, 0), r + rowspan)
                 row.cells.append(Cell(_cell_text(td), col, colspan))
                 col += colspan
             if row.cells:
@@ -100,7 +106,8 @@ def html_rows(markup: str) -> list[Row]:
 
 
 # --- text -------------------------------------------------------------------------------------
-_CELL_THEN_PIPE = re.compile(r"^[^|]*[^|\s][^|]*\|\s*$")
+# (the lookahead keeps it linear: "[^|]*[^|\s][^|]*" backtracks quadratically on a long line)
+_CELL_THEN_PIPE = re.compile(r"^(?=[^|]*[^|\s])[^|]*\|\s*$")
 _PIPES_ONLY = re.compile(r"^\s*\|[|\s]*$")
 
 
