@@ -18,6 +18,7 @@ from pipelines.archive import decode_content
 
 MAX_TRIES = 2
 SHELL_MAX_BYTES = 8192
+SHELL_MAX_DECODED = 1024 * 1024  # what a compressed shell may inflate to before it is no shell
 LITERAL_COOKIE = re.compile(r"""document\.cookie\s*=\s*["']([A-Za-z0-9_\-]+)=([^;"'+]*)""")
 RELOAD = re.compile(r"location\.(?:reload|href|replace|assign)|window\.location\s*=")
 CHALLENGES = {
@@ -63,8 +64,9 @@ class AntiBotMiddleware:
             return ""
         encoding = (response.headers.get("Content-Encoding") or b"").decode("latin-1")
         try:
-            body = decode_content(response.body, encoding)
-        except (OSError, ValueError, ImportError, zlib.error):  # a broken body is no shell
+            # Bounded: a few KB of gzip may inflate to gigabytes; a shell that large is no shell.
+            body = decode_content(response.body, encoding, max_size=SHELL_MAX_DECODED)
+        except (OSError, ValueError, ImportError, zlib.error):  # a broken or inflating body is no shell
             return ""
         return body[:SHELL_MAX_BYTES].decode("utf-8", "replace")
 

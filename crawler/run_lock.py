@@ -14,10 +14,8 @@ pipeline are built. It:
 `nianbao crawl` takes the lock itself first (to answer with exit code 3 before Scrapy starts);
 the lock is counted per process, so the extension then shares it instead of blocking on it.
 
-Known gap: Scrapy builds the spider before any extension, and ReportsSpider.from_crawler reads the
-database (known listings), so under `scrapy crawl` an unusable database still fails there with a
-traceback (exit 1) before this extension can answer with one line and EXIT_DATABASE. The spider
-should read the database in spider_opened instead (or let store.DatabaseUnreadable through to here).
+The spider is built before any extension and reads the database too; on an unusable database it
+stays quiet and leaves the answer (one line, EXIT_DATABASE) to this extension.
 """
 from __future__ import annotations
 

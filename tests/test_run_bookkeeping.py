@@ -148,8 +148,6 @@ def test_unusable_database_is_one_line_and_exit_4(damage, portal, tmp_path):
         assert last.startswith("nianbao: cannot use the database") and str(db_path) in last, last
 
 
-@pytest.mark.xfail(strict=True, reason="ReportsSpider.from_crawler reads the database before any extension "
-                                       "exists; see the note in crawler/run_lock.py")
 def test_unusable_database_scrapy_crawl(portal, tmp_path):
     _, registry = portal
     db_path = tmp_path / "reports.db"

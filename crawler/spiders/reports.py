@@ -79,14 +79,19 @@ class ReportsSpider(scrapy.Spider):
         spider.registry_errors = errors
         from pipelines import store
 
-        db = store.open_db(crawler.settings.get("NIANBAO_DB"))
+        spider.attachment_maxsize = crawler.settings.getint("NIANBAO_ATTACHMENT_MAXSIZE")
+        spider.page_maxsize = crawler.settings.getint("NIANBAO_PAGE_MAXSIZE")
+        try:
+            db = store.open_db(crawler.settings.get("NIANBAO_DB"))
+        except store.DatabaseUnreadable:
+            # The run lock extension (crawler/run_lock.py), built next, stops the crawl with one
+            # clear line and EXIT_DATABASE; a traceback here would hide that.
+            return spider
         spider.known = store.known_listings(db)
         spider.missing_attachments = store.reports_missing_attachments(db)
         if not crawler.settings.getbool("NIANBAO_RETRY_FAILED"):
             spider.known_failures = store.permanent_failures(db)
         db.close()
-        spider.attachment_maxsize = crawler.settings.getint("NIANBAO_ATTACHMENT_MAXSIZE")
-        spider.page_maxsize = crawler.settings.getint("NIANBAO_PAGE_MAXSIZE")
         return spider
 
     # --- start ---------------------------------------------------------------------------
