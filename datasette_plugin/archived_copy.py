@@ -10,18 +10,17 @@ so following one is still the reader's choice).
 from __future__ import annotations
 
 import asyncio
-import codecs
 import html
 import re
 import sys
 import urllib.parse
 from pathlib import Path
 
-from charset_normalizer import from_bytes
 from datasette.utils.asgi import NotFound, Response
 from datasette.views.base import DatasetteError
 
 from pipelines.archive import archive_dir_for, read_record
+from pipelines.read import decode_page
 
 # No script-src: default-src 'none' covers scripts, frames, fonts, fetches; 'unsafe-inline' styles carry
 # the banner and the page's own <style>, which can load nothing since img-src allows data: only.
@@ -32,12 +31,8 @@ ARCHIVED_COPY_CSP = "; ".join([
 _BASE_TAG_RE = re.compile(r"<base\b[^>]*>", re.I)
 _BASE_HREF_RE = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _LINK_HREF_RE = re.compile(r"""(<(?:a|area)\b[^>]*?\bhref\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
-_HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-_META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _META_CHARSET_REWRITE_RE = re.compile(r"(<meta[^>]+charset\s*=\s*[\"']?)([\w.:-]+)", re.I)
 _BODY_OPEN_RE = re.compile(r"<body\b[^>]*>", re.I)
-# GB2312 and GBK pages routinely contain characters only GB18030 (their superset) defines.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso-8859-1": "cp1252"}
 
 
 def archive_database(datasette):
@@ -56,37 +51,6 @@ def archive_dir(datasette, database) -> Path:
 
 def _header(headers: dict[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
-
-
-def _codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    name = _SUPERSETS.get(name.lower(), name.lower())
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def detect_charset(headers: dict[str, str], body: bytes, hint: str | None = None) -> str:
-    """The charset the page really is in.
-
-    Portals often declare one charset and send another (a utf-8 header over a GB2312 page), so the
-    first candidate that decodes the whole body cleanly wins: the crawl's own detection (hint),
-    then the HTTP header, then <meta>; failing all, charset-normalizer's guess.
-    """
-    found = _HEADER_CHARSET_RE.search(_header(headers, "Content-Type") or "")
-    meta = _META_CHARSET_RE.search(body[:4096])
-    candidates = [hint, found.group(1) if found else None, meta.group(1).decode("ascii", "ignore") if meta else None]
-    usable = [codec for codec in map(_codec, candidates) if codec]
-    for codec in usable:
-        try:
-            body.decode(codec)
-            return codec
-        except UnicodeDecodeError:
-            continue
-    best = from_bytes(body).best()
-    return _codec(best.encoding) if best else (usable[0] if usable else "utf-8")
 
 
 def _banner(record: dict, original_url: str, record_url: str) -> str:
@@ -163,7 +127,8 @@ async def _archived_response(datasette, request, table: str, row_id: str) -> Res
     content_type = _header(headers, "Content-Type") or "application/octet-stream"
     if "html" not in content_type.lower():
         return Response(body, content_type=content_type.split(";")[0].strip(), headers=archived_headers)
-    page = body.decode(detect_charset(headers, body, record["encoding"]), errors="replace")
+    # Decoded as the crawl decoded it (its recorded encoding, else the same detector): one reading.
+    page = decode_page(body, content_type, record["encoding"])[0]
     record_url = datasette.absolute_url(
         request, datasette.urls.row(database.name, "reports", record["report_id"]))
     page = with_banner(page, _banner(record, url or record["url"], record_url), url or record["url"])

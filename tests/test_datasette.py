@@ -241,15 +241,15 @@ def test_serve_command_refuses_a_missing_database(tmp_path, capsys):
     assert "no archive database" in capsys.readouterr().err
 
 
-def test_charset_of_a_mislabelled_page_is_the_one_that_decodes():
-    from datasette_plugin.archived_copy import detect_charset
+def test_archived_copy_decodes_a_mislabelled_page_like_the_crawl():
+    from pipelines.read import decode_page
 
-    body = '<html><head><meta charset="gb2312"></head><body>临沂市科学技术局2021年政府信息公开工作年度报告</body></html>'.encode("gb18030")
-    utf8_header = {"Content-Type": "text/html; charset=utf-8"}
-    assert detect_charset(utf8_header, body) == "gb18030"  # header lies, <meta> is right
-    assert detect_charset(utf8_header, body, hint="gbk") == "gb18030"
-    assert detect_charset({"content-type": "text/html"}, "政府信息公开".encode("utf-8")) == "utf-8"
-    assert detect_charset({}, "政府信息公开工作年度报告，主动公开政府信息".encode("gb18030")) == "gb18030"
+    text = "临沂市科学技术局2021年政府信息公开工作年度报告"
+    body = f'<html><head><meta charset="gb2312"></head><body>{text}</body></html>'.encode("gb18030")
+    assert decode_page(body, "text/html; charset=utf-8")[1] == "gb18030"  # header lies, <meta> is right
+    assert text in decode_page(body, "text/html; charset=utf-8", "gbk")[0]  # the crawl's recorded encoding
+    assert decode_page("政府信息公开".encode("utf-8"), "text/html")[1] == "utf-8"
+    assert decode_page("政府信息公开工作年度报告，主动公开政府信息".encode("gb18030"))[1] == "gb18030"
 
 
 def test_report_pages_link_to_their_checks_metrics_and_rows(datasette):
