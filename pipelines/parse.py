@@ -76,7 +76,8 @@ def split_url_line(text: str | None) -> tuple[str | None, str | None]:
     match = re.match(r"\s*URL\s*[:：]\s*(\S+)[^\n]*\n?", text)
     if not match:
         return text, None
-    return text[match.end():], match.group(1)
+    # the URL is taken raw, before normalize_text: NUL and lone surrogates would reach JSON and SQLite
+    return text[match.end():], strip_control(match.group(1)) or None
 
 
 def _run_checks(metrics: dict[str, Any], report_format: str, errors: list[str]) -> list[dict[str, Any]]:

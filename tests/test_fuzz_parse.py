@@ -354,3 +354,11 @@ def test_regression_long_line_without_pipes_is_linear():
     assert _CELL_THEN_PIPE.match("规章 |") and _CELL_THEN_PIPE.match("a|  ")
     assert not _CELL_THEN_PIPE.match(" |") and not _CELL_THEN_PIPE.match("a|b|")
     check_parse_result(parse_report(text="主动公开信息" + "1" * 100_000 + "条"))
+
+
+def test_regression_url_line_with_surrogates_and_nul():
+    # found by atheris: the 'URL: …' line is taken before normalisation, so a lone surrogate reached
+    # the result's url and the result could not be written as UTF-8 (CLI output, SQLite)
+    result = parse_report(text="URL: http://x.gov.cn/a\udc80\x00b.html\n2021年，我局主动公开政府信息1条。")
+    check_parse_result(result)
+    assert result["url"] == "http://x.gov.cn/ab.html"
