@@ -29,6 +29,12 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 NIANBAO_PAGE_MAXSIZE = 8 * 1024 * 1024
 NIANBAO_ATTACHMENT_MAXSIZE = 30 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
+# Memory, the last guard behind the size caps: past the limit Scrapy's memusage extension closes the
+# spider (reason memusage_exceeded), the run is marked interrupted and the exit code is non-zero.
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = 3072
+MEMUSAGE_WARNING_MB = 2048
+MEMUSAGE_CHECK_INTERVAL_SECONDS = 10
 COOKIES_ENABLED = True
 
 # Where the archive goes; `nianbao crawl --db` sets NIANBAO_DB and the archive sits beside it.
