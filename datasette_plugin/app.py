@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sqlite3
 from pathlib import Path
 
 import yaml
@@ -14,6 +15,8 @@ from datasette_plugin import plugin
 from pipelines.archive import archive_dir_for
 
 METADATA_PATH = Path(__file__).resolve().parents[1] / "metadata.yml"
+# The report page (row-reports-reports.html), the compact reports table and canned-query titles.
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 # metadata.yml, canned queries and dashboards address the archive by this name, whatever the file is called.
 DATABASE_NAME = "reports"
 
@@ -41,6 +44,31 @@ def load_metadata(archive_dir: str | os.PathLike | None = None) -> dict:
     return metadata
 
 
+def top_province(db_path: Path) -> str | None:
+    """The province with the most reports, read once at start (None for an empty or unreadable archive)."""
+    try:
+        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            row = connection.execute(
+                "select province from reports where province is not null and province != '' "
+                "group by province order by count(*) desc, province limit 1").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def set_dashboard_default_region(metadata: dict, db_path: Path) -> None:
+    """The dashboard's region filter opens on the province with the most reports, unless metadata.yml sets one."""
+    dashboards = (metadata.get("plugins") or {}).get("datasette-dashboards") or {}
+    region = ((dashboards.get("nianbao") or {}).get("filters") or {}).get("region")
+    if region is not None and not region.get("default"):
+        province = top_province(db_path)
+        if province:
+            region["default"] = province
+
+
 def register_plugin() -> None:
     if not pm.is_registered(plugin):
         pm.register(plugin, name="nianbao")
@@ -58,7 +86,9 @@ def build_datasette(db_path: str | os.PathLike, immutable: bool = False,
         raise FileNotFoundError(f"no archive database at {db_path}")
     register_plugin()
     metadata = load_metadata(archive_dir if archive_dir is not None else archive_dir_for(db_path))
-    datasette = Datasette(metadata=metadata, settings=dict(SETTINGS, **(settings or {})))
+    set_dashboard_default_region(metadata, db_path)
+    datasette = Datasette(metadata=metadata, settings=dict(SETTINGS, **(settings or {})),
+                          template_dir=str(TEMPLATES_DIR))
     # Datasette adds an empty in-memory database when given no files; the archive is the only one.
     if "_memory" in datasette.databases:
         datasette.remove_database("_memory")

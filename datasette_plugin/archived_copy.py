@@ -5,7 +5,8 @@ saying it is an archived copy and when it was fetched. Other payloads (PDF, DOCX
 as archived, byte for byte. Archived pages run no scripts and load nothing from anywhere: a CSP
 sandboxes them off Datasette's origin and allows only inline styles and data: images, and their
 <base> is dropped so relative URLs no longer point at the live site (links are made absolute instead,
-so following one is still the reader's choice).
+so following one is still the reader's choice). A link to an attachment the archive holds opens its
+archived copy (/-/archive/attachment/{id}) instead of the live portal.
 """
 from __future__ import annotations
 
@@ -65,31 +66,57 @@ def _banner(record: dict, original_url: str, record_url: str) -> str:
     )
 
 
-def absolute_links(page: str, original_url: str) -> str:
-    """Drop every <base> and resolve <a>/<area> links against the base the page had.
+def _link_base(page: str, original_url: str) -> str:
+    declared = _BASE_HREF_RE.search(page)
+    if declared:
+        return urllib.parse.urljoin(original_url, html.unescape(next(g for g in declared.groups() if g is not None)))
+    return original_url
+
+
+def _without_fragment(url: str) -> str:
+    return urllib.parse.urldefrag(url)[0]
+
+
+def link_targets(page: str, original_url: str) -> set[str]:
+    """The absolute URLs (without fragment) the page's <a>/<area> links point at."""
+    link_base = _link_base(page, original_url)
+    targets = set()
+    for match in _LINK_HREF_RE.finditer(page):
+        href = html.unescape(next(g for g in match.groups()[1:] if g is not None)).strip()
+        if href and not href.startswith("#"):
+            targets.add(_without_fragment(urllib.parse.urljoin(link_base, href)))
+    return targets
+
+
+def absolute_links(page: str, original_url: str, archived: dict[str, str] | None = None) -> str:
+    """Drop every <base> and resolve <a>/<area> links against the base the page had; a link whose
+    target is in `archived` (absolute URL → local path of its archived copy) goes there instead.
 
     A <base> to the live site would make the browser resolve every relative image, stylesheet and
     script there; links made absolute still reach the original site, but only when clicked.
     """
-    declared = _BASE_HREF_RE.search(page)
-    link_base = original_url
-    if declared:
-        link_base = urllib.parse.urljoin(original_url, html.unescape(next(g for g in declared.groups() if g is not None)))
+    link_base = _link_base(page, original_url)
     page = _BASE_TAG_RE.sub("", page)
+    archived = archived or {}
 
     def absolute(match: re.Match) -> str:
         href = html.unescape(next(g for g in match.groups()[1:] if g is not None))
         if href.startswith("#") or not href.strip():
             return match.group(0)
-        return f'{match.group(1)}"{html.escape(urllib.parse.urljoin(link_base, href.strip()))}"'
+        target = urllib.parse.urljoin(link_base, href.strip())
+        local = archived.get(_without_fragment(target))
+        if local:
+            return f'{match.group(1)}"{html.escape(local)}" data-nianbao-original="{html.escape(target)}"'
+        return f'{match.group(1)}"{html.escape(target)}"'
 
     return _LINK_HREF_RE.sub(absolute, page)
 
 
-def with_banner(page: str, banner: str, original_url: str) -> str:
-    """Insert the banner at the top of the body and a UTF-8 meta; links absolute, no <base>."""
+def with_banner(page: str, banner: str, original_url: str, archived: dict[str, str] | None = None) -> str:
+    """Insert the banner at the top of the body and a UTF-8 meta; links absolute (or to archived
+    attachments), no <base>."""
     page = _META_CHARSET_REWRITE_RE.sub(lambda m: m.group(1) + "utf-8", page)
-    page = absolute_links(page, original_url)
+    page = absolute_links(page, original_url, archived)
     body = _BODY_OPEN_RE.search(page)
     return page[:body.end()] + banner + page[body.end():] if body else banner + page
 
@@ -131,8 +158,26 @@ async def _archived_response(datasette, request, table: str, row_id: str) -> Res
     page = decode_page(body, content_type, record["encoding"])[0]
     record_url = datasette.absolute_url(
         request, datasette.urls.row(database.name, "reports", record["report_id"]))
-    page = with_banner(page, _banner(record, url or record["url"], record_url), url or record["url"])
+    page_url = url or record["url"]
+    archived = await archived_attachments(datasette, database, link_targets(page, page_url))
+    page = with_banner(page, _banner(record, page_url, record_url), page_url, archived)
     return Response.html(page, headers=archived_headers)
+
+
+async def archived_attachments(datasette, database, urls: set[str]) -> dict[str, str]:
+    """URL → local path of the archived copy, for the urls the attachments table holds with a WARC record."""
+    urls = sorted(urls)
+    found: dict[str, str] = {}
+    if not urls or "attachments" not in await database.table_names():
+        return found
+    for start in range(0, len(urls), 500):  # SQLite's bound-parameter limit
+        chunk = urls[start:start + 500]
+        rows = (await database.execute(
+            f"select url, id from attachments where warc_file is not null and warc_file != '' "
+            f"and url in ({', '.join('?' for _ in chunk)}) order by last_seen", chunk)).rows
+        for attachment_url, attachment_id in rows:
+            found[attachment_url] = datasette.urls.path(f"/-/archive/attachment/{attachment_id}")
+    return found
 
 
 async def report_copy(request, datasette) -> Response:

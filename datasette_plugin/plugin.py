@@ -5,6 +5,7 @@ Loaded by datasette_plugin.app.build_datasette (and so by `nianbao serve`); with
 """
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 
 import markupsafe
@@ -13,7 +14,7 @@ from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils.asgi import Response
 from datasette.views.base import DatasetteError
 
-from datasette_plugin import archived_copy, limits
+from datasette_plugin import archived_copy, browse, limits, report_page
 from pipelines import search
 
 
@@ -27,8 +28,9 @@ def prepare_connection(conn):
 
 
 @hookimpl
-def asgi_wrapper():
-    return limits.response_size_cap
+def asgi_wrapper(datasette):
+    # Outermost: the reports table opens on its compact column set; then the response size cap.
+    return lambda app: browse.compact_reports_table(datasette, limits.response_size_cap(app))
 
 
 @hookimpl(tryfirst=True)
@@ -43,12 +45,17 @@ def handle_exception(datasette, request, exception):
     return None
 
 
-STYLESHEET = Path(__file__).resolve().parent / "static" / "nianbao.css"
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 async def stylesheet():
-    return Response(STYLESHEET.read_text(encoding="utf-8"), content_type="text/css; charset=utf-8",
+    return Response((STATIC / "nianbao.css").read_text(encoding="utf-8"), content_type="text/css; charset=utf-8",
                     headers={"Cache-Control": "max-age=3600"})
+
+
+async def script():
+    return Response((STATIC / "nianbao.js").read_text(encoding="utf-8"),
+                    content_type="text/javascript; charset=utf-8", headers={"Cache-Control": "max-age=3600"})
 
 
 @hookimpl
@@ -57,9 +64,30 @@ def extra_css_urls(datasette):
 
 
 @hookimpl
+def extra_js_urls(datasette):
+    return [{"url": datasette.urls.path("/-/nianbao.js"), "module": False}]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    """The report page's data (templates/row-reports-reports.html) and the choices endpoint's URL."""
+    async def inner():
+        extra = {"nianbao_choices_url": datasette.urls.path("/-/nianbao/choices.json")}
+        if template == "row-reports-reports.html" and request is not None:
+            report_id = urllib.parse.unquote(request.url_vars.get("pks", "")) if request.url_vars else ""
+            extra["nb"] = await report_page.report_page(datasette, database, report_id) or {"report": {}}
+        if template == "table-reports-reports.html" and request is not None:
+            extra["nb_columns_urls"] = browse.column_choice_urls(request)
+        return extra
+    return inner
+
+
+@hookimpl
 def register_routes():
     return [
         (r"^/-/nianbao\.css$", stylesheet),
+        (r"^/-/nianbao\.js$", script),
+        (r"^/-/nianbao/choices\.json$", browse.choices),
         (r"^/-/archive/(?P<report_id>[0-9a-zA-Z_-]+)$", archived_copy.report_copy),
         (r"^/-/archive/attachment/(?P<attachment_id>[0-9a-zA-Z_-]+)$", archived_copy.attachment_copy),
     ]
@@ -94,6 +122,8 @@ def render_cell(row, value, column, table, database, datasette):
         return f"{number} {row['unit']}"
     if not isinstance(value, str):
         return None
+    if column == "key" and "." in value and table != "metric_keys":
+        return browse.labelled_key(datasette, database, value)
     if column == "report_id" or (column == "id" and table == "report_summary"):
         return _link(datasette.urls.row(database, "reports", value), value)
     if column == "archived_copy" and value.startswith("/-/archive/"):
