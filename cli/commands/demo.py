@@ -6,10 +6,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cli import EXIT_USAGE, complain
+
 HELP = "crawl the bundled mock portals (served on 127.0.0.1) into SQLite and serve it with Datasette"
 
-DEMO_SETTINGS = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=1", "LOG_LEVEL=WARNING",
-                 "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+DEMO_SETTINGS = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=1", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
 
 
 def add_arguments(parser):
@@ -19,6 +20,7 @@ def add_arguments(parser):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--portals-port", type=int, default=18081,
                         help="first port of the mock portals (one port each; fixed so a re-run recrawls the same URLs)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="the crawl's Scrapy INFO log on stderr")
 
 
 def run(args) -> int:
@@ -29,8 +31,8 @@ def run(args) -> int:
     try:
         portals.start()
     except OSError as exc:
-        print(f"nianbao demo: {exc}; pass --portals-port to use other ports", file=sys.stderr)
-        return 2
+        complain(f"{exc}; pass --portals-port to use other ports")
+        return EXIT_USAGE
     try:
         with tempfile.TemporaryDirectory(prefix="nianbao-demo-") as tmp:
             return crawl_and_serve(args, db, portals, Path(tmp))
@@ -41,14 +43,16 @@ def run(args) -> int:
 def crawl_and_serve(args, db: Path, portals, tmp: Path) -> int:
     registry = portals.write_registry(tmp / "portals.yml")
     print(f"mock portals: {', '.join(f'{n} {s.base_url}' for n, s in portals.sites.items())}")
-    # The crawl runs in its own process: Twisted's reactor cannot be restarted in this one.
-    command = [sys.executable, "-m", "cli.main", "crawl", "--portals", str(registry), "--db", str(db)]
+    # The crawl runs in its own process: Twisted's reactor cannot be restarted in this one. It prints
+    # its progress and the run's summary (cli/progress.py), and its own error line when it fails.
+    command = [sys.executable, "-m", "cli.main", "crawl", "--registry", str(registry), "--db", str(db)]
     for setting in DEMO_SETTINGS:
         command += ["--set", setting]
+    if args.verbose:
+        command.append("--verbose")
     code = subprocess.call(command)
-    summarize(db)
     if code != 0:
-        print(f"crawl failed (exit {code})", file=sys.stderr)
+        complain(f"the demo crawl failed (exit {code})")
         return code
     if args.no_serve:
         return 0
@@ -57,17 +61,3 @@ def crawl_and_serve(args, db: Path, portals, tmp: Path) -> int:
     print(f"Datasette: http://{args.host}:{args.port}/  (Ctrl-C to stop; mock portals stay up meanwhile)")
     return serve(db, host=args.host, port=args.port) or 0
 
-
-def summarize(db: Path) -> None:
-    from pipelines import store
-
-    database = store.open_db(db)
-    run = next(iter(database.query("select * from crawl_runs order by id desc limit 1")), None)
-    reports = database["reports"].count
-    if run:
-        print(f"crawl run {run['id']}: {run['requests']} requests, {run['list_pages']} list pages, "
-              f"{run['detail_pages']} detail pages, {run['attachments']} attachments; reports new {run['reports_new']}, "
-              f"updated {run['reports_updated']}, skipped unchanged {run['details_skipped']}, "
-              f"skipped known-dead {run['failures_skipped']}; "
-              f"{run['errors']} errors recorded; archive holds {reports} reports")
-    database.close()
