@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sqlite3
 import sys
+
+from cli import complain
 
 # Each module defines add_arguments(parser) and run(args) -> int, and a one-line HELP.
 COMMANDS = ["crawl", "demo", "serve", "parse", "reparse", "portals"]
@@ -26,14 +29,20 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.store import EXIT_DATABASE, DatabaseUnreadable, is_damage
 
     try:
-        return args.run(args) or 0
+        code = args.run(args) or 0
+        sys.stdout.flush()  # inside the try: a reader that went away (`| head`) shows up here
+        return code
+    except BrokenPipeError:  # the reader of stdout stopped early (`nianbao parse … | head`): quietly done
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's own last flush finds somewhere to write
+        return 0
     except DatabaseUnreadable as exc:  # one line and its own exit code, not a traceback
-        print(f"nianbao: {exc}", file=sys.stderr)
+        complain(str(exc))
         return EXIT_DATABASE
     except sqlite3.DatabaseError as exc:  # damage found past the header (a malformed page)
         if not is_damage(exc):
             raise
-        print(f"nianbao: cannot use the database {getattr(args, 'db', '')}: {exc}", file=sys.stderr)
+        complain(f"cannot use the database {getattr(args, 'db', '')}: {exc}")
         return EXIT_DATABASE
 
 

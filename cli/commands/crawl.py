@@ -34,15 +34,23 @@ class UsageError(Exception):
     """A problem with what the command was asked to do: one line, exit 2."""
 
 
-def check_registry(registry: str | None, only: list[str]) -> None:
-    """UsageError unless the registry reads, holds a valid portal, and knows every --portal id."""
-    from crawler.registry import DEFAULT_REGISTRY, load_portals
+def readable_registry(registry: str | os.PathLike | None) -> Path:
+    """The registry's path (default: the bundled one); UsageError when the file cannot be read."""
+    from crawler.registry import DEFAULT_REGISTRY
 
     path = Path(registry) if registry else DEFAULT_REGISTRY
     try:
         path.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read the registry {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def check_registry(registry: str | None, only: list[str]) -> None:
+    """UsageError unless the registry reads, holds a valid portal, and knows every --portal id."""
+    from crawler.registry import load_portals
+
+    path = readable_registry(registry)
     portals, problems = load_portals(path)
     if not portals:
         first = f": {problems[0]}" if problems else ""

@@ -3,7 +3,10 @@
 .html/.htm is a saved detail page (metadata block, body, tables); .txt is plain text (a copied
 report, tables one cell per line, optionally starting with 'URL: …'); document suffixes (.pdf,
 .docx, .doc, .xls …) go through pipelines.documents. One file prints indented JSON, several print
-one object per line. The exit code is non-zero only when no file could be read at all.
+one object per line, each with `is_report`: whether the file is an annual disclosure report at all
+(its title reads as one, or the parser found the report's disclosure figures in it; a news article
+is not). Errors and the files that are not reports are named on stderr, one line each kind. Exit
+code 1 when no file is a readable report (none could be read, or none is a report), else 0.
 """
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from cli import EXIT_FAILED, EXIT_OK, complain
 
 HELP = "parse saved report files (.html, .txt, .pdf, .docx …) and print their metrics as JSON"
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
@@ -87,8 +92,21 @@ def parse_file(path: Path, url: str | None, family: str | None = None) -> tuple[
     return result, not result.get("fatal")
 
 
+def is_report(result: dict[str, Any]) -> bool:
+    """An annual disclosure report: its title reads as one (crawler.report_titles, the rule the crawl
+    applies to list titles), or, when the title is missing or lacks the year, the parser found the
+    report's disclosure figures in it. A page with neither (a news article) is not one."""
+    from crawler.report_titles import is_annual_report_title
+
+    if result.get("fatal"):
+        return False
+    return is_annual_report_title(result.get("title")) or bool(result.get("metrics"))
+
+
 def run(args) -> int:
-    readable = 0
+    reports = 0
+    unreadable: list[str] = []
+    not_reports: list[str] = []
     many = len(args.files) > 1
     for name in args.files:
         try:
@@ -99,10 +117,20 @@ def run(args) -> int:
             result, ok = empty_result(), False
             result.update(fatal=True, errors=[f"{name}: {type(exc).__name__}: {exc}"])
         result.setdefault("file", name)
-        readable += ok
+        result["is_report"] = ok and is_report(result)
+        if not ok:
+            error = result["errors"][0] if result.get("errors") else "unreadable"
+            unreadable.append(error if Path(name).name in error else f"{name}: {error}")
+        elif not result["is_report"]:
+            not_reports.append(name)
+        reports += result["is_report"]
         if many:
             print(json.dumps(result, ensure_ascii=False))
         else:
             print(json.dumps(result, ensure_ascii=False, indent=2))
     sys.stdout.flush()
-    return 0 if readable else 1
+    if unreadable:
+        complain(f"cannot read {len(unreadable)} file{'s' * (len(unreadable) > 1)}: {'; '.join(unreadable)}")
+    if not_reports:
+        complain(f"not an annual report (is_report false): {', '.join(not_reports)}")
+    return EXIT_OK if reports else EXIT_FAILED

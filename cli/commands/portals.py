@@ -7,17 +7,19 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from cli import EXIT_USAGE, complain
 from crawler import portal_check
 from pipelines.encoding import detect_encoding
 from crawler.registry import DEFAULT_REGISTRY, load_portals
 
+REGISTRY_HELP = "portal registry (default: the bundled data/portals.yml)"
 HELP = "check the portal registry (offline or --live), draft an entry from a URL (add), print coverage"
 
 
 def add_arguments(parser):
     actions = parser.add_subparsers(dest="action", required=True)
     check = actions.add_parser("check", help="validate data/portals.yml: schema, regions, URL shapes, evidence")
-    check.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY)
+    check.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY, metavar="FILE", help=REGISTRY_HELP)
     check.add_argument("--live", action="store_true", help="also fetch each start URL once (needs network)")
     check.add_argument("--timeout", type=float, default=10.0)
     add = actions.add_parser("add", help="print a draft registry entry for a column or report URL")
@@ -25,13 +27,21 @@ def add_arguments(parser):
     add.add_argument("--html", type=Path, help="a saved copy of the page, to read its markup and publisher")
     add.add_argument("--fetch", action="store_true", help="fetch the page live instead of --html")
     add.add_argument("--agency", help="the publishing agency's name, e.g. 同江市科学技术局 (settles the region)")
-    add.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY)
+    add.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY, metavar="FILE", help=REGISTRY_HELP)
     coverage = actions.add_parser("coverage", help="print the coverage table (Markdown)")
-    coverage.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY)
+    coverage.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY, metavar="FILE", help=REGISTRY_HELP)
     coverage.add_argument("--output", type=Path, help="write the table to this file as well")
 
 
 def run(args) -> int:
+    from cli.commands.crawl import UsageError, readable_registry
+
+    if args.action in ("check", "coverage"):
+        try:
+            readable_registry(args.registry)
+        except UsageError as exc:
+            complain(str(exc))
+            return EXIT_USAGE
     return {"check": run_check, "add": run_add, "coverage": run_coverage}[args.action](args)
 
 

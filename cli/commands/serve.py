@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import sys
 from pathlib import Path
 
+from cli import EXIT_USAGE, complain
 from datasette_plugin.app import build_datasette
 from datasette_plugin.limits import limit_sqlite_heap
 
@@ -13,9 +13,8 @@ HELP = "serve the archive database read-only in Datasette (search, facets, canne
 
 
 def add_arguments(parser):
-    from pipelines.store import DEFAULT_DB
-
-    parser.add_argument("--db", default=str(DEFAULT_DB), help=f"archive database (default {DEFAULT_DB})")
+    # Relative to the current directory, as `nianbao crawl --db` is: serve what crawl wrote here.
+    parser.add_argument("--db", default="data/reports.db", help="archive database (default data/reports.db)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)")
     parser.add_argument("--port", type=int, default=8001, help="port (default 8001; 0 picks a free one)")
@@ -58,11 +57,10 @@ def serve(db_path, host: str = "127.0.0.1", port: int = 8001, immutable: bool = 
 def run(args) -> int:
     db_path = Path(args.db)
     if not db_path.exists():
-        print(f"nianbao serve: no archive database at {db_path} (run `nianbao crawl` or `nianbao demo` first)",
-              file=sys.stderr)
-        return 2
+        complain(f"no archive database at {db_path} (run `nianbao crawl` or `nianbao demo` first, or pass --db)")
+        return EXIT_USAGE
     try:
         return serve(db_path, host=args.host, port=args.port, immutable=args.immutable, archive_dir=args.archive_dir)
     except RuntimeError as error:
-        print(f"nianbao serve: {error}", file=sys.stderr)
-        return 2
+        complain(str(error))
+        return EXIT_USAGE
