@@ -13,9 +13,8 @@ from pipelines.metrics import keys as K
 
 REPORTS_TABLE = "reports"
 # The reports table opens on these (when present; the primary key id is always shown): who, where,
-# when, which template, and the check figures. Everything else is one click away (?_all=1).
-COMPACT_COLUMNS = ("title", "agency", "agency_level", "region", "city", "report_year", "format", "published",
-                   "failed_checks", "checks_failed", "completeness")
+# when, which template, the failed-check count and completeness. Everything else is one click away (?_all=1).
+COMPACT_COLUMNS = ("title", "agency", "region", "city", "report_year", "format", "failed_checks", "completeness")
 SHOW_ALL_PARAM = "_all"
 _COLUMN_PARAMS = ("_col", "_nocol", SHOW_ALL_PARAM, "_format")
 
