@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.datasette_fixtures import ATTACHMENT_REPORT, BROKEN, PORTALS, build_demo_db, parsed_result, report_url
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
+from tests.test_browser import ARTIFACTS, CHROMIUM, browser, free_port, wait_until_up  # noqa: F401
 from pipelines import store
 from pipelines.archive import WarcArchive, archive_dir_for
 
+REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="browser test needs Chromium at /usr/bin/chromium")
 
 VIEWPORT = {"width": 1280, "height": 900}
@@ -77,32 +78,28 @@ def enrich(db_path: Path) -> None:
     connection.close()
 
 
+def start_serving(db_path: Path) -> tuple[str, subprocess.Popen]:
+    """`nianbao serve` on a free local port, answering."""
+    base = f"http://127.0.0.1:{free_port()}"
+    command = [sys.executable, "-m", "cli.main", "serve", "--db", str(db_path), "--port", base.rsplit(":", 1)[1]]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        wait_until_up(base + "/-/versions.json", process)
+    except BaseException:
+        process.kill()
+        raise
+    return base, process
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db_path = build_demo_db(tmp_path_factory.mktemp("report-page") / "reports.db")
     enrich(db_path)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--db", str(db_path), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        cwd=Path(__file__).resolve().parents[1], env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/-/versions.json", process)
-        yield base, db_path
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    base, process = start_serving(db_path)
+    yield base, db_path
+    process.terminate()
+    process.wait(timeout=10)
 
 
 @pytest.fixture()
