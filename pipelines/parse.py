@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pipelines import identify
+from pipelines import identify, levels
 from pipelines.metrics import keys as metric_keys
 from pipelines.metrics.checks import run_checks
 from pipelines.metrics.legacy import extract_legacy_table
@@ -240,6 +240,8 @@ def _identify(result: ParseResult, sources, primary, url, page_meta, portal) -> 
             break  # a full name the report itself states; an attachment's signature may supply it
     result.agency, result.agency_source = agency, agency_source
     result.update(identify.region_fields(portal, agency, title, primary.text, errors))
+    result.agency_level = levels.agency_level(result.agency, result.province, result.city, result.county,
+                                              (portal or {}).get("department"), result.region_code)
     published = parse_date(page_meta.get("published")) or meta.get("published")
     if not published:
         for text in texts:

@@ -77,6 +77,7 @@ class ParseResult:
     index_no: str | None = None
     doc_no: str | None = None
     region_code: str | None = None
+    agency_level: str | None = None  # pipelines.levels: province_gov … county_dept, other
     format: str = "unknown"  # standard-2021 | standard-2019 | legacy | unknown
     metrics: dict[str, int | float] = field(default_factory=dict)
     checks: list[dict[str, Any]] = field(default_factory=list)  # {rule, expected, found, passed, detail}
@@ -97,9 +98,9 @@ class ParseResult:
 
     def as_dict(self) -> dict[str, Any]:
         shown = {name: getattr(self, name) for name in PARSE_FIELDS}
-        shown.update(region_code=self.region_code, format=self.format, metrics=self.metrics, checks=self.checks,
-                     errors=self.errors, provenance=self.provenance, agency_source=self.agency_source,
-                     sources=self.sources)
+        shown.update(region_code=self.region_code, agency_level=self.agency_level, format=self.format,
+                     metrics=self.metrics, checks=self.checks, errors=self.errors, provenance=self.provenance,
+                     agency_source=self.agency_source, sources=self.sources)
         if self.url:
             shown["url"] = self.url
         if self.fatal:

@@ -24,7 +24,8 @@ from pipelines.report_fields import page_fields
 REREAD_COLUMNS = ("title", "agency", "agency_source", "province", "city", "county", "region", "region_code",
                   "department", "report_year", "published", "written", "index_no", "doc_no", "category",
                   "format", "text", "page_meta", "content_hash", "encoding", "parse_status", "parse_errors",
-                  "failed_checks")
+                  "failed_checks", "agency_level", "checks_run", "checks_passed", "checks_failed", "completeness",
+                  "tables_expected", "tables_found", "table_metrics", "prose_metrics")
 
 
 @dataclass

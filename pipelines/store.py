@@ -15,8 +15,9 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from pipelines import search, views
+from pipelines import completeness, levels, search, views
 from pipelines.metrics import keys as metric_keys
+from pipelines.metrics import rules
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "reports.db"
 
@@ -26,6 +27,7 @@ REPORT_COLUMNS = {
     "id": str,
     "title": str,
     "agency": str,
+    "agency_level": str,
     "province": str,
     "city": str,
     "county": str,
@@ -33,6 +35,14 @@ REPORT_COLUMNS = {
     "published": str,
     "format": str,
     "failed_checks": int,
+    "checks_run": int,
+    "checks_passed": int,
+    "checks_failed": int,
+    "completeness": str,
+    "tables_expected": str,
+    "tables_found": str,
+    "table_metrics": int,
+    "prose_metrics": int,
     "department": str,
     "region": str,
     "region_code": str,
@@ -178,8 +188,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
          "last_run_id": int, "last_status": str, "last_crawled": str, "reports_found": int},
         pk="id", if_not_exists=True,
     )
+    ensure_agency_levels(db)
     # Foreign keys are declared (not enforced) so Datasette links each row to its report.
-    db["reports"].create(REPORT_COLUMNS, pk="id", foreign_keys=[("portal_id", "portals", "id")], if_not_exists=True)
+    db["reports"].create(REPORT_COLUMNS, pk="id", if_not_exists=True,
+                         foreign_keys=[("portal_id", "portals", "id"), ("agency_level", "agency_levels", "level")])
+    _add_report_columns(db)
     db["report_versions"].create(
         {"report_id": str, "version": int, "content_hash": str, "title": str, "text": str,
          "page_meta": str, "warc_file": str, "warc_offset": int, "warc_length": int,
@@ -189,13 +202,17 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["attachments"].create(ATTACHMENT_COLUMNS, pk="id", foreign_keys=[("report_id", "reports", "id")],
                              if_not_exists=True)
     ensure_metric_keys(db)
+    _sync_registry(db, "check_rules", CHECK_RULE_COLUMNS, "rule", check_rule_rows())
     # metrics.key → metric_keys: Datasette shows each key's Chinese label beside it (new databases).
+    # value is declared ANY, which SQLite gives NUMERIC affinity: a whole number is stored (and
+    # served) as an INTEGER - 220, not 220.0 - and a fraction (3.5 万元) as a REAL.
     db["metrics"].create(
-        {"report_id": str, "key": str, "value": float, "unit": str, "section": str, "source": str,
+        {"report_id": str, "key": str, "value": METRIC_VALUE_TYPE, "unit": str, "section": str, "source": str,
          "snippet": str, "ocr": int},
         pk=("report_id", "key"), foreign_keys=[("report_id", "reports", "id"), ("key", "metric_keys", "key")],
         if_not_exists=True,
     )
+    _numeric_metric_values(db)
     db["checks"].create(
         {"report_id": str, "rule": str, "expected": str, "found": str, "passed": int, "detail": str},
         pk=("report_id", "rule"), foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
@@ -225,6 +242,48 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     views.create_views(db)
 
 
+METRIC_VALUE_TYPE = "ANY"  # NUMERIC affinity in an ordinary (not STRICT) table
+
+# Report columns computed from the parse (and, for databases written before they existed, from the
+# stored agency fields, metrics and checks rows once, when the columns are added).
+DERIVED_REPORT_COLUMNS = ("agency_level", "checks_run", "checks_passed", "checks_failed", "completeness",
+                          "tables_expected", "tables_found", "table_metrics", "prose_metrics")
+
+
+def _add_report_columns(db: sqlite_utils.Database) -> None:
+    """Add the report columns an older database lacks; fill the derived ones from what it stores."""
+    existing = {column.name for column in db["reports"].columns}
+    missing = [name for name in REPORT_COLUMNS if name not in existing]
+    if not missing:
+        return
+    with db.conn:
+        for name in missing:
+            db["reports"].add_column(name, REPORT_COLUMNS[name])
+        if set(missing) & set(DERIVED_REPORT_COLUMNS):
+            _backfill_derived(db)
+
+
+def _backfill_derived(db: sqlite_utils.Database) -> None:
+    reports = list(db.query("select id, agency, province, city, county, department, region_code, format, "
+                            "parse_status from reports"))
+    for report in reports:
+        sources = [(row[0], row[1]) for row in db.execute(
+            "select source, section from metrics where report_id = ?", [report["id"]]).fetchall()]
+        passed = [row[0] for row in db.execute("select passed from checks where report_id = ?", [report["id"]])]
+        columns = completeness.quality(report["format"], sources, passed)
+        columns["agency_level"] = levels.agency_level(report["agency"], report["province"], report["city"],
+                                                      report["county"], report["department"], report["region_code"])
+        db["reports"].update(report["id"], columns)
+
+
+def _numeric_metric_values(db: sqlite_utils.Database) -> None:
+    """An older database declared metrics.value REAL (220 read back as 220.0): rebuild it as ANY."""
+    value = next((c for c in db["metrics"].columns if c.name == "value"), None)
+    if value is not None and value.type.upper() in ("REAL", "FLOAT", "DOUBLE"):
+        with db.conn:
+            db["metrics"].transform(types={"value": METRIC_VALUE_TYPE})
+
+
 METRIC_KEY_COLUMNS = {"key": str, "label_zh": str, "label_en": str, "unit": str, "section": str, "formats": str,
                       "pattern": str, "position": int}
 
@@ -238,11 +297,38 @@ def metric_key_rows() -> list[dict[str, Any]]:
 
 def ensure_metric_keys(db: sqlite_utils.Database) -> None:
     """metric_keys holds the registry: refreshed when the code's registry differs (writes nothing otherwise)."""
-    table = db["metric_keys"]
-    table.create(METRIC_KEY_COLUMNS, pk="key", if_not_exists=True)
-    wanted = {row["key"]: row for row in metric_key_rows()}
-    if set(METRIC_KEY_COLUMNS) <= {c.name for c in table.columns}:
-        current = {row["key"]: row for row in db.query(f"select {', '.join(METRIC_KEY_COLUMNS)} from metric_keys")}
+    _sync_registry(db, "metric_keys", METRIC_KEY_COLUMNS, "key", metric_key_rows())
+
+
+CHECK_RULE_COLUMNS = {"rule": str, "prefix": str, "template_rule": str, "compares_zh": str, "compares_en": str,
+                      "statement_zh": str, "formats": str, "position": int}
+
+
+def check_rule_rows() -> list[dict[str, Any]]:
+    """The consistency-rule registry (pipelines/metrics/rules.py) as rows of the check_rules table;
+    `prefix` is the rule pattern up to its first placeholder, how a checks.rule finds its rule in SQL."""
+    template = {t.id: t for t in rules.TEMPLATE_RULES}
+    return [{"rule": r.id, "prefix": r.id.split("<", 1)[0], "template_rule": r.template_rule,
+             "compares_zh": r.compares_zh, "compares_en": r.compares_en,
+             "statement_zh": template[r.template_rule].statement_zh if r.template_rule in template else None,
+             "formats": ", ".join(r.formats), "position": position}
+            for position, r in enumerate(rules.RULES, 1)]
+
+
+def ensure_agency_levels(db: sqlite_utils.Database) -> None:
+    """agency_levels: each reports.agency_level with its Chinese and English label."""
+    _sync_registry(db, "agency_levels", {"level": str, "label_zh": str, "label_en": str, "position": int}, "level",
+                   levels.label_rows())
+
+
+def _sync_registry(db: sqlite_utils.Database, name: str, columns: dict[str, Any], pk: str,
+                   rows: list[dict[str, Any]]) -> None:
+    """A table holding one of the code's registries, refreshed when the code differs (no write otherwise)."""
+    table = db[name]
+    table.create(columns, pk=pk, if_not_exists=True)
+    wanted = {row[pk]: row for row in rows}
+    if set(columns) <= {c.name for c in table.columns}:
+        current = {row[pk]: row for row in db.query(f"select {', '.join(columns)} from {name}")}
         if current == wanted:
             return
     else:
@@ -250,7 +336,7 @@ def ensure_metric_keys(db: sqlite_utils.Database) -> None:
     with db.conn:
         for stale in set(current) - set(wanted):
             table.delete(stale)
-        table.upsert_all([row for key, row in wanted.items() if current.get(key) != row], pk="key", alter=True)
+        table.upsert_all([row for key, row in wanted.items() if current.get(key) != row], pk=pk, alter=True)
 
 
 # --- portals ------------------------------------------------------------------------
@@ -413,6 +499,13 @@ def parsed_columns(parsed: dict[str, Any]) -> dict[str, Any]:
     columns["parse_status"] = "failed" if parsed.get("fatal") else "ok"
     columns["parse_errors"] = json.dumps(parsed.get("errors") or [], ensure_ascii=False)
     columns["failed_checks"] = failed
+    level = parsed.get("agency_level")
+    if level is None and not parsed.get("fatal"):  # a parse object from before agency_level existed
+        level = levels.agency_level(parsed.get("agency"), parsed.get("province"), parsed.get("city"),
+                                    parsed.get("county"), parsed.get("department"), parsed.get("region_code"))
+    if level is not None:
+        columns["agency_level"] = level
+    columns.update(completeness.parse_quality(parsed))
     return columns
 
 

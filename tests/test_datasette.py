@@ -95,13 +95,17 @@ def test_views_are_recreated_idempotently(demo_db):
 
 # --- canned queries ----------------------------------------------------------------------
 def test_requests_trend_for_region(datasette):
-    trend = rows(datasette, "/reports/requests_trend_for_region", region="广东省")
-    expected = {}
-    for portal_id, year, numbers in fixture_numbers():
-        if portal_id.startswith("gd-"):
-            reports, new, handled = expected.get(year, (0, 0, 0))
-            expected[year] = (reports + 1, new + numbers[1], handled + numbers[3])
+    # by default only the government of the region itself: Guangdong has no provincial report
+    assert rows(datasette, "/reports/requests_trend_for_region", region="广东省") == []
+    trend = rows(datasette, "/reports/requests_trend_for_region", region="广州市")
+    expected = {year: (1, numbers[1], numbers[3]) for portal_id, year, numbers in fixture_numbers()
+                if portal_id == "gd-gz-gov"}
     assert {row["report_year"]: (row["reports"], row["requests_new"], row["requests_handled"]) for row in trend} == expected
+    # one level at a time inside the region: Guangdong's city governments, Guangdong's city bureaus
+    cities = rows(datasette, "/reports/requests_trend_for_region", region="广东省", level="city_gov")
+    assert {row["report_year"]: row["requests_new"] for row in cities} == {2019: 820, 2020: 1015, 2021: 1204}
+    bureaus = rows(datasette, "/reports/requests_trend_for_region", region="广东省", level="city_dept")
+    assert {row["report_year"]: row["requests_new"] for row in bureaus} == {2020: 233, 2021: 301}
     county = rows(datasette, "/reports/requests_trend_for_region", region="海淀区")
     assert [row["report_year"] for row in county] == [2020, 2021]
 
@@ -137,7 +141,7 @@ def test_metric_pivot_has_a_column_per_year(datasette):
 
 def test_every_canned_query_runs(datasette):
     metadata = yaml.safe_load(METADATA_PATH.read_text(encoding="utf-8"))
-    values = {"region": "广东省", "year": "2021", "key": "requests.new.total", "q": "复议"}
+    values = {"region": "广东省", "year": "2021", "key": "requests.new.total", "q": "复议", "level": "city_gov"}
     for name, query in metadata["databases"]["reports"]["queries"].items():
         params = {p: values[p] for p in re.findall(r"(?<!:):(\w+)", query["sql"])}
         response = get(datasette, f"/reports/{name}.json?{urllib.parse.urlencode(params)}&_shape=array")
@@ -281,6 +285,6 @@ def test_an_empty_archive_serves_every_page(tmp_path, path):
 
 def test_metric_values_show_whole_numbers_with_their_unit(datasette):
     page = get(datasette, "/reports/metrics?key=active.total&_sort=value").text
-    assert '<td class="col-value type-float">620 条</td>' in page
+    assert '<td class="col-value type-int">620 条</td>' in page  # stored as an integer, not 620.0
     summary = rows(datasette, "/reports/report_summary", city="南京市", report_year="2020")
     assert summary[0]["active_total"] == 620 and isinstance(summary[0]["active_total"], int)

@@ -107,7 +107,8 @@ def test_technical_tables_are_hidden(schema, metadata):
 
 def test_browsing_defaults(metadata):
     tables = tables_metadata(metadata)
-    assert tables["reports"]["facets"] == ["province", "city", "report_year", "department", "format"]
+    assert tables["reports"]["facets"] == ["province", "city", "report_year", "agency_level", "department", "format",
+                                           "completeness"]
     assert tables["reports"]["label_column"] == "title"
     assert tables["reports"]["fts_table"] == "reports_fts"
     assert "unit" in tables["metrics"]["columns"]["value"]  # value's unit lives in the unit column
