@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.plugins import pm
 
-from datasette_plugin import plugin
+from datasette_plugin import browse, plugin
 from pipelines.archive import archive_dir_for
 
 METADATA_PATH = Path(__file__).resolve().parents[1] / "metadata.yml"
@@ -72,6 +72,8 @@ def set_dashboard_default_region(metadata: dict, db_path: Path) -> None:
 def register_plugin() -> None:
     if not pm.is_registered(plugin):
         pm.register(plugin, name="nianbao")
+    if not pm.is_registered(browse):
+        pm.register(browse, name="nianbao-browse")
 
 
 def build_datasette(db_path: str | os.PathLike, immutable: bool = False,

@@ -1,4 +1,4 @@
-"""Browsing helpers: the reports table's compact default columns, choices for canned-query parameters
+"""Browsing helpers (registered as their own plugin, `nianbao-browse`, for the ASGI wrapper): the reports table's compact default columns, choices for canned-query parameters
 and the dashboard's region selector, metric keys shown with their Chinese labels.
 """
 from __future__ import annotations
@@ -7,14 +7,16 @@ import time
 import urllib.parse
 
 import markupsafe
+from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from pipelines.metrics import keys as K
 
 REPORTS_TABLE = "reports"
 # The reports table opens on these (when present; the primary key id is always shown): who, where,
-# when, which template, the failed-check count and completeness. Everything else is one click away (?_all=1).
-COMPACT_COLUMNS = ("title", "agency", "region", "city", "report_year", "format", "failed_checks", "completeness")
+# when, which template, the failed-check count and completeness, the archived copy (warc_file's link). Everything else is one click away (?_all=1).
+COMPACT_COLUMNS = ("title", "agency", "region", "city", "report_year", "format", "failed_checks", "completeness",
+                   "warc_file")
 SHOW_ALL_PARAM = "_all"
 _COLUMN_PARAMS = ("_col", "_nocol", SHOW_ALL_PARAM, "_format")
 
@@ -31,23 +33,35 @@ async def compact_columns(datasette, database: str) -> list[str]:
     return [column for column in COMPACT_COLUMNS if column in present]
 
 
+def compact_query(query: list[tuple[str, str]], columns: list[str]) -> list[tuple[str, str]] | None:
+    """The query string the reports table is rendered with: the compact columns added (less any a
+    ?_nocol= hides) when the request chose no columns; None when it chose (?_col=, ?_all=1, ?_format=)."""
+    names = {name for name, _ in query}
+    if names & {"_col", SHOW_ALL_PARAM, "_format"} or not columns:
+        return None
+    hidden = {value for name, value in query if name == "_nocol"}
+    return [(n, v) for n, v in query if n != "_nocol"] + [("_col", c) for c in columns if c not in hidden]
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return lambda app: compact_reports_table(datasette, app)
+
+
 def compact_reports_table(datasette, app):
-    """ASGI wrapper: an HTML request for the reports table without a column choice is redirected to
-    the same page with the compact column set (?_col=...); ?_all=1 shows every column."""
+    """ASGI wrapper: an HTML request for the reports table that chose no columns is served with the
+    compact column set, as if it had asked ?_col=...; the address stays as typed (no redirect), and the
+    page's own links carry the columns on. ?_all=1 shows every column."""
     async def wrapped(scope, receive, send):
-        if scope.get("type") == "http" and scope.get("method") == "GET":
+        if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD"):
             database = _archive_name(datasette)
-            base = datasette.urls.path(f"/{database}/{REPORTS_TABLE}") if database else None
-            if base and scope.get("path") == base:
-                query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+            if database and scope.get("path") == datasette.urls.path(f"/{database}/{REPORTS_TABLE}"):
+                query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"),
                                                keep_blank_values=True)
-                if not any(name in _COLUMN_PARAMS for name, _ in query):
-                    columns = await compact_columns(datasette, database)
-                    if columns:
-                        target = base + "?" + urllib.parse.urlencode(query + [("_col", c) for c in columns])
-                        response = Response.redirect(target)
-                        await response.asgi_send(send)
-                        return
+                if not {name for name, _ in query} & {"_col", SHOW_ALL_PARAM, "_format"}:
+                    compact = compact_query(query, await compact_columns(datasette, database))
+                    if compact is not None:
+                        scope = dict(scope, query_string=urllib.parse.urlencode(compact).encode("ascii"))
         await app(scope, receive, send)
     return wrapped
 

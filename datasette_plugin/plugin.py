@@ -28,9 +28,8 @@ def prepare_connection(conn):
 
 
 @hookimpl
-def asgi_wrapper(datasette):
-    # Outermost: the reports table opens on its compact column set; then the response size cap.
-    return lambda app: browse.compact_reports_table(datasette, limits.response_size_cap(app))
+def asgi_wrapper():
+    return limits.response_size_cap
 
 
 @hookimpl(tryfirst=True)
