@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,9 +17,25 @@ import pytest
 from crawler.mockportals import fixture_sites
 from tests.crawl_helpers import REPO, expected_for
 from tests.datasette_fixtures import reports_containing
-from tests.test_browser import ARTIFACTS, CHROMIUM, browser, free_port, page, shown_report_ids  # noqa: F401
+from tests.test_browser import ARTIFACTS, CHROMIUM, browser, page, shown_report_ids  # noqa: F401
 
 EXPECTED_REPORTS = sum(len(expected_for(root)["reports"]) for root in fixture_sites())
+
+
+def ports_outside_the_ephemeral_range(count: int) -> int:
+    """The first of `count` consecutive free ports below Linux's ephemeral range (32768+): the demo
+    binds them only after its crawl, and meanwhile the kernel hands ephemeral ports to the many
+    client sockets of the other tests running beside it."""
+    for _ in range(200):
+        first = random.randrange(20000, 32000 - count)
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError("no free port run below 32000")
 
 
 def fetch_json(url: str):
@@ -27,11 +45,11 @@ def fetch_json(url: str):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    port = free_port()
+    port = ports_outside_the_ephemeral_range(1)
     db = tmp_path_factory.mktemp("demo") / "demo.db"
     process = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "demo", "--db", str(db), "--port", str(port),
-         "--portals-port", str(free_port() + 100)],
+         "--portals-port", str(ports_outside_the_ephemeral_range(6))],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -46,7 +64,8 @@ def demo(tmp_path_factory):
         assert rows is not None, "Datasette never answered after the demo crawl"
         yield {"base": base, "db": db, "rows": rows}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
         output = process.communicate(timeout=30)[0]
         print(output)
 
