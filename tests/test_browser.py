@@ -92,7 +92,8 @@ def test_reports_table_renders_with_facets(server, page):
     page.goto(base + "/reports/reports")
     assert page.locator("h1").inner_text().startswith("reports")
     facets = page.locator(".facet-info").evaluate_all("els => els.map(e => e.getAttribute('data-column'))")
-    assert sorted(facets) == sorted(["province", "city", "report_year", "department", "format"])
+    assert sorted(facets) == sorted(["province", "city", "report_year", "department", "format", "agency_level",
+                                     "completeness"])
     assert page.locator(".facet-info[data-column=province] li").count() == 4
     assert page.locator("table.rows-and-columns tbody tr").count() == 12
     page.screenshot(path=str(ARTIFACTS / "reports-table.png"), full_page=True)
@@ -117,12 +118,12 @@ def test_search_box_returns_exactly_the_matching_reports(server, page, query):
 def test_canned_query_runs_with_a_parameter(server, page):
     base, _ = server
     page.goto(base + "/reports/requests_trend_for_region")
-    page.fill("input[name=region]", "广东省")
+    page.fill("input[name=region]", "广州市")  # the city government's own reports, one level only
     page.locator("form.sql input[type=submit]").click()
     page.wait_for_url("**region=*")
     table = page.locator("table.rows-and-columns")
     headers = table.locator("th").all_inner_texts()
-    assert [h.strip() for h in headers[:3]] == ["report_year", "reports", "requests_new"]
+    assert [h.strip() for h in headers[:4]] == ["report_year", "agency_level", "reports", "requests_new"]
     years = table.locator("tbody tr td.col-report_year").all_inner_texts()
     assert [y.strip() for y in years] == ["2019", "2020", "2021"]
     page.screenshot(path=str(ARTIFACTS / "canned-query.png"), full_page=True)
