@@ -133,13 +133,19 @@ def render_cell(row, value, column, table, database, datasette):
     return None
 
 
+GOVERNMENT_LEVELS = "('province_gov', 'city_gov', 'county_gov', 'town_gov')"
+
+
 def pivot_sql(years: list[int]) -> str:
-    """metric_by_year_region for one :key, one column per report year present in the archive."""
+    """metric_by_year_region for one :key, one column per report year present in the archive, one
+    agency level at a time (default: governments' own reports; :level picks another), so a city's
+    figure never adds its bureaus' and districts' reports to its own."""
     year_columns = "".join(
         f',\n  sum(case when report_year = {int(year)} then total end) as "{int(year)}"' for year in years)
-    return (f"select province, city{year_columns},\n  sum(total) as all_years, min(unit) as unit\n"
+    return (f"select agency_level, province, city, region{year_columns},\n  sum(total) as all_years, min(unit) as unit\n"
             "from metric_by_year_region where key = :key\n"
-            "group by province, city order by province, city")
+            f"  and case when :level = '' then agency_level in {GOVERNMENT_LEVELS} else agency_level = :level end\n"
+            "group by agency_level, province, city, region order by agency_level, province, city, region")
 
 
 @hookimpl
@@ -153,12 +159,14 @@ def canned_queries(datasette, database):
         return {
             "metric_pivot": {
                 "title": "指标按年份×地区透视 Metric pivot: years × regions",
-                "description": ("One row per province and city, one column per report year: the sum of the "
-                                "chosen metric (:key, e.g. requests.new.total, active.total, review.total) over "
-                                "the reports archived for that place and year. Built from the "
-                                "metric_by_year_region view; the year columns follow the archive's contents."),
+                "description": ("One row per region and agency level, one column per report year: the sum "
+                                "of the chosen metric (:key, e.g. requests.new.total, active.total, review.total) "
+                                "over the reports archived for that place and year. Levels are never mixed: by "
+                                "default the governments' own reports; :level (city_dept, county_gov …) picks "
+                                "one level. Built from the metric_by_year_region view; the year columns follow "
+                                "the archive's contents."),
                 "sql": pivot_sql(years),
-                "params": ["key"],
+                "params": ["key", "level"],
             }
         }
     return inner

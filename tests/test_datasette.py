@@ -133,7 +133,12 @@ def test_inconsistent_reports(datasette):
 
 def test_metric_pivot_has_a_column_per_year(datasette):
     pivot = rows(datasette, "/reports/metric_pivot", key="review.total")
-    assert set(pivot[0]) == {"province", "city", "2019", "2020", "2021", "2022", "all_years", "unit"}
+    assert set(pivot[0]) == {"agency_level", "province", "city", "region", "2019", "2020", "2021", "2022",
+                             "all_years", "unit"}
+    assert {row["agency_level"] for row in pivot} <= {"province_gov", "city_gov", "county_gov", "town_gov"}
+    assert not any(row["city"] == "深圳市" for row in pivot)  # a bureau's report is not its city's figure
+    bureaus = rows(datasette, "/reports/metric_pivot", key="review.total", level="city_dept")
+    assert [row["city"] for row in bureaus if row["city"] == "深圳市"] == ["深圳市"]
     hangzhou = next(row for row in pivot if row["city"] == "杭州市")
     assert (hangzhou["2019"], hangzhou["2020"], hangzhou["2021"], hangzhou["2022"]) == (6, 4, None, 5)
     assert "2023" in pivot_sql([2022, 2023]) and ":key" in pivot_sql([2022])
