@@ -29,6 +29,7 @@ from lxml import etree
 from pipelines.page_labels import IGNORED_LABELS as _IGNORED_LABELS
 from pipelines.page_labels import LABELS as _LABELS
 from pipelines.page_labels import WEAK_LABELS as _WEAK_LABELS
+from pipelines.normalize import html_parser
 from pipelines.records import ListingEntry
 
 ATTACHMENT_EXTENSIONS = (
@@ -168,7 +169,7 @@ def _parse(html: str):
     if not html.strip():
         return None
     try:
-        return lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html, parser=html_parser())  # past 256 levels too
     except (etree.ParserError, ValueError):
         return None
 

@@ -254,6 +254,15 @@ _BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "
 _DROP_TAGS = ("script", "style", "noscript", "template", "head", "iframe", "object", "svg")
 
 
+def html_parser():
+    """An lxml HTML parser with libxml2's huge-tree option: by default it stops at 256 nested
+    elements (unclosed <span>/<font> tags pile up on CMS pages) and drops the rest of the page,
+    tables included; with it the limit is 2048. A parser per call: lxml parsers are not thread-safe."""
+    import lxml.html
+
+    return lxml.html.HTMLParser(huge_tree=True)
+
+
 def html_to_text(markup: str | None) -> str:
     """Body HTML → text lines. Table cells come one per line and rows are separated by a blank
     line; an empty cell stays an empty line (blank ≠ zero), like a report copied from a page."""
@@ -264,7 +273,7 @@ def html_to_text(markup: str | None) -> str:
 
     markup = strip_control(str(markup))
     try:
-        root = lxml.html.fromstring(markup)
+        root = lxml.html.fromstring(markup, parser=html_parser())
     except (ValueError, lxml.etree.ParserError, TypeError):
         return re.sub(r"<[^>]*>", "\n", str(markup))
     for bad in root.iter(*_DROP_TAGS):

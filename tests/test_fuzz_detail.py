@@ -248,3 +248,12 @@ def test_regression_content_markers_still_delimit_the_body():
     assert _CONTENT_START.search('<META content="x" name=ContentStart>') and _CONTENT_END.search("<meta name='ContentEnd'>")
     script = "<html><body><div id=zoom>正文</div><script>var a = '<a href=\"/u/年报.pdf\" title=\"年报.pdf\">';</script></body></html>"
     assert [a["filename"] for a in read_detail_html(script, "http://x.gov.cn/a.html")["attachments"]] == ["年报.pdf"]
+
+
+def test_regression_metadata_after_hundreds_of_unclosed_tags_is_read():
+    # the page parser stopped at 256 nested elements: what followed (metadata, body) was lost
+    html = ("<html><body>" + "<font>导航" * 300 + "<table><tr><td>索引号：</td><td>11370100/2021-00012</td></tr>"
+            "<tr><td>发布日期：</td><td>2021-01-27</td></tr></table><div id=zoom><p>正文</p></div></body></html>")
+    found = read_detail_html(html, "http://x.gov.cn/a.html")
+    assert found["page_meta"] == {"index_no": "11370100/2021-00012", "published": "2021-01-27"}
+    assert "正文" in found["body_html"]

@@ -362,3 +362,44 @@ def test_regression_url_line_with_surrogates_and_nul():
     result = parse_report(text="URL: http://x.gov.cn/a\udc80\x00b.html\n2021年，我局主动公开政府信息1条。")
     check_parse_result(result)
     assert result["url"] == "http://x.gov.cn/ab.html"
+
+
+def test_regression_tables_after_hundreds_of_unclosed_tags_are_read():
+    # libxml2 stops at 256 nested elements unless told otherwise: 300 unclosed <span>s before the
+    # tables cost the report all its 195 table numbers, silently
+    html = (FIXTURES / "reports" / "sh2019_rowspan.html").read_text(encoding="utf-8")
+    at = html.find("<table")
+    nested = html[:at] + "<span>说明" * 300 + html[at:]
+    def table_numbers(result):
+        return {k: v for k, v in result["metrics"].items() if result["provenance"][k]["source"] == "table"}
+
+    assert len(table_numbers(parse_report(html=html))) > 190
+    assert table_numbers(parse_report(html=nested)) == table_numbers(parse_report(html=html))
+    assert len(html_rows(nested)) == len(html_rows(html))
+    assert "总计" in html_to_text(nested)
+
+
+@pytest.mark.timeout(30)
+def test_regression_office_html_spans_are_capped():
+    # a DOC/WPS attachment saved as HTML re-read by pipelines.documents.htmlin: rowspan="99999999"
+    # filled a set of 10^8 positions per cell (the worker ran out of memory), 5000 digits raised
+    from pipelines.documents.htmlin import MAX_COLUMNS, table_cells
+
+    table = lxml.html.fromstring("<table><tr><td rowspan=99999999 colspan=99999999>a</td><td>b</td></tr>"
+                                 f"<tr><td rowspan={'9' * 5000}>c</td><td colspan=-2>d</td></tr>"
+                                 "<tr><td rowspan=2>e</td><td colspan=2>f</td></tr><tr><td>g</td></tr></table>")
+    cells = table_cells(table)
+    assert all(cell.col < MAX_COLUMNS for cell in cells)
+    small = lxml.html.fromstring("<table><tr><td rowspan=2>e</td><td colspan=2>f</td></tr><tr><td>g</td></tr></table>")
+    assert [(c.text, c.row, c.col, c.rowspan, c.colspan) for c in table_cells(small)] == [
+        ("e", 0, 0, 2, 1), ("f", 0, 1, 1, 2), ("g", 1, 1, 1, 1)]
+
+
+@pytest.mark.timeout(30)
+def test_regression_tab_cell_continued_over_many_lines_is_linear():
+    # a tab-indented cell followed by thousands of lines without a tab (its continuation) was
+    # re-normalised whole at every line: 8 s for 1 300 lines, quadratic in their number
+    rows = text_rows("\t规章\n" + "说明文字继续\n" * 20_000 + "\t3\n\n\t行政许可\n\t5")
+    assert len(rows) == 2 and rows[0].cells[0].text.startswith("规章说明文字继续")
+    assert [c.text for c in rows[1].cells] == ["行政许可", "5"]
+    assert [[c.text for c in r.cells] for r in text_rows("\t本年新\n制作数量\n\t3\n\t\n")] == [["本年新制作数量", "3", ""]]

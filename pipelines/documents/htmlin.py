@@ -22,20 +22,31 @@ def _cell_text(td) -> str:
 
 
 def table_cells(table) -> list[TableCell]:
-    occupied: set[tuple[int, int]] = set()
+    covered_until: dict[int, int] = {}  # column -> first row a rowspan from above no longer covers
     cells = []
     rows = [tr for tr in table.iter("tr") if tr.xpath("ancestor::table[1]")[0] is table]
     for r, tr in enumerate(rows):
         c = 0
         for td in tr.xpath("./td|./th"):
-            while (r, c) in occupied:
+            while covered_until.get(c, 0) > r:
                 c += 1
-            rowspan = max(1, int(re.sub(r"\D", "", td.get("rowspan", "1")) or 1))
-            colspan = max(1, int(re.sub(r"\D", "", td.get("colspan", "1")) or 1))
+            if c >= MAX_COLUMNS:
+                break  # spans pushed the row past any real table's width
+            rowspan, colspan = _span(td, "rowspan", MAX_ROWSPAN), _span(td, "colspan", MAX_COLSPAN)
             cells.append(TableCell(_cell_text(td), r, c, rowspan, colspan))
-            occupied.update((r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan))
+            for dc in range(colspan):
+                covered_until[c + dc] = max(covered_until.get(c + dc, 0), r + rowspan)
             c += colspan
     return cells
+
+
+# A broken export may claim any span ("99999999", 5000 digits): capped, so the grid stays small.
+MAX_ROWSPAN, MAX_COLSPAN, MAX_COLUMNS = 1000, 100, 500
+
+
+def _span(td, name: str, cap: int) -> int:
+    digits = re.sub(r"\D", "", td.get(name) or "1")[:6]
+    return max(1, min(int(digits or 1), cap))
 
 
 def html_to_document(source: str | bytes) -> Document:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipelines.normalize import normalize_text
+from pipelines.normalize import html_parser, normalize_text
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def html_rows(markup: str) -> list[Row]:
 
     try:
         # an XML declaration with an encoding makes lxml refuse a str
-        root = lxml.html.fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", markup))
+        root = lxml.html.fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", markup), parser=html_parser())
     except (ValueError, lxml.etree.ParserError, TypeError):
         return []
     rows: list[Row] = []
@@ -142,7 +142,7 @@ def _undouble(lines: list[str]) -> list[str]:
 def text_rows(text: str) -> list[Row]:
     """Linearised text → rows. See the module docstring for the layouts understood."""
     rows: list[Row] = []
-    tab_row: Row | None = None
+    tab_row: list[list[str]] | None = None  # the open tab row: each cell's lines
     lines = normalize_text(text).split("\n")
     if _double_spaced(lines):
         lines = _undouble(lines)
@@ -151,7 +151,7 @@ def text_rows(text: str) -> list[Row]:
                  for line in lines]
     for raw in lines:
         if tab_row is not None and not raw.strip(" "):  # "\t" alone is a blank cell, "" ends the row
-            rows.append(tab_row)
+            rows.append(_tab_row(tab_row))
             tab_row = None
             continue
         if "\t" in raw.strip("\t") or raw.count("\t") > 1:
@@ -160,14 +160,12 @@ def text_rows(text: str) -> list[Row]:
             continue
         if raw.startswith("\t"):
             if tab_row is None:
-                tab_row = Row()
-            tab_row.cells.append(Cell(_clean(raw)))
+                tab_row = []
+            tab_row.append([raw])
             continue
         if tab_row is not None:
             # A line without the tab inside a tab row continues the previous cell's text.
-            if tab_row.cells:
-                last = tab_row.cells[-1]
-                tab_row.cells[-1] = Cell(_clean(last.text + " " + raw))
+            tab_row[-1].append(raw)
             continue
         if "|" in raw:
             parts = raw.split("|")
@@ -182,5 +180,11 @@ def text_rows(text: str) -> list[Row]:
         # an empty line is a blank cell, or the end of a row: the reader tells them apart
         rows.append(Row([Cell(line)], bounded=False))
     if tab_row is not None:
-        rows.append(tab_row)
+        rows.append(_tab_row(tab_row))
     return rows
+
+
+def _tab_row(cells: list[list[str]]) -> Row:
+    """A tab row's cells, each cleaned once with its continuation lines (cleaning the growing cell
+    at every line was quadratic: seconds for a cell continued over a thousand lines)."""
+    return Row([Cell(_clean(" ".join(lines))) for lines in cells])
