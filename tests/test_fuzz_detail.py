@@ -46,7 +46,7 @@ PAGES = _detail_pages()
 DETAIL_KEYS = {"title", "page_meta", "body_html", "attachments", "soft_404", "continuations"}
 CAUGHT_CRASH = re.compile(r"\b\w*(?:Error|Exception)\b:")
 
-FUZZ = settings(max_examples=60, derandomize=True, database=None, deadline=timedelta(seconds=10),
+FUZZ = settings(max_examples=200, derandomize=True, database=None, deadline=timedelta(seconds=10),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 VALUES = st.one_of(PAYLOADS, st.sampled_from([

@@ -34,7 +34,7 @@ FORMATS = {"standard-2019", "standard-2021", "legacy", "unknown"}
 # An error that names an exception class is a crash that was caught, not a finding about the report.
 CAUGHT_CRASH = re.compile(r"\b\w*(?:Error|Exception|Exceeded)\b:")
 
-FUZZ = settings(max_examples=40, derandomize=True, database=None, deadline=timedelta(seconds=10),
+FUZZ = settings(max_examples=200, derandomize=True, database=None, deadline=timedelta(seconds=10),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
