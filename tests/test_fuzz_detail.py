@@ -6,13 +6,13 @@ dates, NUL, lone surrogates, giant numbers, lines of labels), blocks nested thou
 deep or inside links, traditional and spaced labels, swapped cells; then whole-page damage
 (truncation, unclosed tags, the wrong codec, a lying charset). `read_detail_html`, the bytes path
 `pipelines.read.read_page` (with each family's quirk) and `parse_report` on what they return must
-keep their documented types and never raise. Derandomized; the deadline catches blow-ups.
+keep their documented types and never raise. Derandomized; no deadline (timings belong in bench/, not in tests).
 """
 from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import lxml.html
@@ -46,7 +46,7 @@ PAGES = _detail_pages()
 DETAIL_KEYS = {"title", "page_meta", "body_html", "attachments", "soft_404", "continuations"}
 CAUGHT_CRASH = re.compile(r"\b\w*(?:Error|Exception)\b:")
 
-FUZZ = settings(max_examples=200, derandomize=True, database=None, deadline=timedelta(seconds=10),
+FUZZ = settings(max_examples=200, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 VALUES = st.one_of(PAYLOADS, st.sampled_from([

@@ -4,7 +4,7 @@ The project's own report fixtures are mutated structurally (rows and cells delet
 swapped; absurd rowspan/colspan; unclosed tags; deep nesting; giant, full-width and Chinese numerals;
 NUL and lone surrogates; text decoded with the wrong codec; very long lines) and every reader must
 come back with its documented types: no exception, finite metric values, string keys. Examples are
-derandomized so CI runs the same inputs every time; the deadline catches super-linear blow-ups.
+derandomized so CI runs the same inputs every time. No deadline (a timed assert is flaky on a loaded CI machine): super-linear blow-ups found here have their own regression cases, and bench/fuzz_atheris.py measures.
 
 The regression tests at the end pin the crashes and blow-ups the fuzzing found.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import lxml.html
@@ -34,7 +34,7 @@ FORMATS = {"standard-2019", "standard-2021", "legacy", "unknown"}
 # An error that names an exception class is a crash that was caught, not a finding about the report.
 CAUGHT_CRASH = re.compile(r"\b\w*(?:Error|Exception|Exceeded)\b:")
 
-FUZZ = settings(max_examples=200, derandomize=True, database=None, deadline=timedelta(seconds=10),
+FUZZ = settings(max_examples=200, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -197,7 +197,7 @@ def check_rows(rows) -> None:
 
 @pytest.fixture(scope="module", autouse=True)
 def warm_up():
-    """Load OpenCC and the gazetteer once, outside every example's deadline."""
+    """Load OpenCC and the gazetteer once, before the first example."""
     parse_report(text="2021年某市政府信息公开工作年度报告\n主动公开信息1条。")
 
 
@@ -286,7 +286,7 @@ CELL_TEXT = st.one_of(PAYLOADS, st.text(max_size=30), st.text(alphabet="01234567
                                                               ",.+-—元万件个", max_size=60))
 
 
-@settings(max_examples=300, derandomize=True, database=None, deadline=timedelta(seconds=5))
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
 @given(CELL_TEXT)
 def test_cells_and_numerals_never_raise(text):
     value, unit = parse_cell(text)
