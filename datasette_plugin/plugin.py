@@ -15,7 +15,7 @@ from datasette.utils.asgi import Response
 from datasette.views.base import DatasetteError
 
 from datasette_plugin import archived_copy, browse, limits, report_page
-from pipelines import search
+from pipelines import levels, search
 
 
 @hookimpl(trylast=True)
@@ -121,6 +121,9 @@ def render_cell(row, value, column, table, database, datasette):
         return f"{number} {row['unit']}"
     if not isinstance(value, str):
         return None
+    if column == "agency_level" and value in LEVEL_LABELS:
+        # The code stays visible (it is what a :level parameter takes); the Chinese label says what it means.
+        return f"{LEVEL_LABELS[value]} {value}"
     if column == "key" and "." in value and table != "metric_keys":
         return browse.labelled_key(datasette, database, value)
     if column == "report_id" or (column == "id" and table == "report_summary"):
@@ -134,6 +137,7 @@ def render_cell(row, value, column, table, database, datasette):
 
 
 GOVERNMENT_LEVELS = "('province_gov', 'city_gov', 'county_gov', 'town_gov')"
+LEVEL_LABELS = {level: zh for level, zh, _ in levels.LEVELS}
 
 
 def pivot_sql(years: list[int]) -> str:

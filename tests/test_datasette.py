@@ -296,3 +296,10 @@ def test_metric_values_show_whole_numbers_with_their_unit(datasette):
     assert '<td class="col-value type-int">620 条</td>' in page  # stored as an integer, not 620.0
     summary = rows(datasette, "/reports/report_summary", city="南京市", report_year="2020")
     assert summary[0]["active_total"] == 620 and isinstance(summary[0]["active_total"], int)
+
+
+def test_agency_levels_show_their_chinese_label_beside_the_code(datasette):
+    table = get(datasette, "/reports/reports?_all=1&agency_level=county_gov").text  # a foreign key to agency_levels
+    assert '县级政府</a>&nbsp;<em>county_gov</em>' in table
+    query = get(datasette, "/reports/agencies_by_requests?year=2021&level=").text  # canned queries: the plugin
+    assert "县级政府 county_gov" in query
