@@ -41,7 +41,7 @@ def test_which_city_government_received_the_most_applications_in_2021(server, pa
         order by m.value desc limit 1""")[0]
     open_canned_query(page, base, "按收到申请数排名的机关")
     page.locator("select.nb-param-choices[data-param=year]").select_option("2021")
-    page.fill("input[name=level]", "city_gov")
+    page.locator("select.nb-param-choices[data-param=level]").select_option("city_gov")  # chosen, not typed
     page.locator("form.sql input[type=submit]").click()
     page.wait_for_url("**year=2021*")
     agencies, values = column(page, "agency"), column(page, "requests_new")

@@ -8,6 +8,7 @@
   var REGION_PARAM = /^(region|province|city|county|place)$/i;
   var KEY_PARAM = /^(key|metric|metric_key)$/i;
   var YEAR_PARAM = /^(year|report_year)$/i;
+  var LEVEL_PARAM = /^(level|agency_level)$/i;
   var choicesPromise = null;
 
   function loadChoices() {
@@ -75,6 +76,10 @@
     if (YEAR_PARAM.test(name)) {
       return [["报告年度 Report years", (data.years || []).map(function (y) { return [String(y), String(y)]; })]];
     }
+    if (LEVEL_PARAM.test(name)) {
+      return [["机关层级 Agency levels (empty: governments' own reports)", (data.levels || []).map(function (l) {
+        return [l.level, l.label_zh + " " + l.level]; })]];
+    }
     if (REGION_PARAM.test(name)) {
       var which = {province: "provinces", city: "cities", county: "counties"}[name.toLowerCase()];
       return regionGroups(data, which);
@@ -85,7 +90,8 @@
   /* Canned queries: a select of choices beside each known parameter; the text box stays for free input. */
   function enhanceQueryForm(form) {
     var inputs = Array.prototype.filter.call(form.querySelectorAll("input[type=text][name]"), function (input) {
-      return KEY_PARAM.test(input.name) || YEAR_PARAM.test(input.name) || REGION_PARAM.test(input.name);
+      return KEY_PARAM.test(input.name) || YEAR_PARAM.test(input.name) || REGION_PARAM.test(input.name) ||
+        LEVEL_PARAM.test(input.name);
     });
     if (!inputs.length) { return; }
     loadChoices().then(function (data) {
