@@ -273,10 +273,15 @@ def _clean(value: Any) -> str | None:
     return value or None
 
 
+def _without_control(fields: dict) -> dict:
+    return {key: strip_control(value) if isinstance(value, str) else value for key, value in fields.items()}
+
+
 def _parse(result: ParseResult, html, text, url, page_meta, portal, documents) -> None:
     errors = result.errors
-    page_meta = dict(page_meta) if isinstance(page_meta, dict) else {}
-    portal = dict(portal) if isinstance(portal, dict) else None
+    # Registry and page fields reach the JSON result and SQLite: no lone surrogates or control characters.
+    page_meta = _without_control(page_meta) if isinstance(page_meta, dict) else {}
+    portal = _without_control(portal) if isinstance(portal, dict) else None
     if text is not None and not isinstance(text, str):
         errors.append(f"text ignored: expected str, got {type(text).__name__}")
         text = None

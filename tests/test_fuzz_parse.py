@@ -403,3 +403,11 @@ def test_regression_tab_cell_continued_over_many_lines_is_linear():
     assert len(rows) == 2 and rows[0].cells[0].text.startswith("规章说明文字继续")
     assert [c.text for c in rows[1].cells] == ["行政许可", "5"]
     assert [[c.text for c in r.cells] for r in text_rows("\t本年新\n制作数量\n\t3\n\t\n")] == [["本年新制作数量", "3", ""]]
+
+
+def test_lone_surrogates_in_registry_and_page_fields_never_reach_the_result():
+    text = (FIXTURES / "reports" / "double_spaced2021.txt").read_text(encoding="utf-8")
+    result = parse_report(text=text, portal={"province": "\ud800", "city": "宜昌市\x00"},
+                          page_meta={"title": "标题\udfff", "publisher": "\ud83d"})
+    json.dumps(result, ensure_ascii=False).encode("utf-8")  # strict: raises on a lone surrogate
+    assert result["city"] in (None, "宜昌市")
