@@ -6,7 +6,7 @@ dates, NUL, lone surrogates, giant numbers, lines of labels), blocks nested thou
 deep or inside links, traditional and spaced labels, swapped cells; then whole-page damage
 (truncation, unclosed tags, the wrong codec, a lying charset). `read_detail_html`, the bytes path
 `pipelines.read.read_page` (with each family's quirk) and `parse_report` on what they return must
-keep their documented types and never raise. Derandomized; no deadline (timings belong in bench/, not in tests).
+keep their documented types and never raise. Seeded (FUZZ_SEED); no deadline (timings belong in bench/, not in tests).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from pipelines.detail import _CONTENT_END, _CONTENT_START, read_detail_html
@@ -46,7 +46,10 @@ PAGES = _detail_pages()
 DETAIL_KEYS = {"title", "page_meta", "body_html", "attachments", "soft_404", "continuations"}
 CAUGHT_CRASH = re.compile(r"\b\w*(?:Error|Exception)\b:")
 
-FUZZ = settings(max_examples=200, derandomize=True, database=None, deadline=None,
+# A fixed seed, not derandomize: derandomize hashes the test function in a way that changed with the
+# checkout path, so CI (another folder) drew other inputs than a developer.
+FUZZ_SEED = 20261202
+FUZZ = settings(max_examples=200, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 VALUES = st.one_of(PAYLOADS, st.sampled_from([
@@ -196,6 +199,7 @@ def test_every_family_has_pages_to_mutate():
 
 
 @FUZZ
+@seed(FUZZ_SEED)  # the same inputs on every machine and checkout path
 @given(st.sampled_from(PAGES), META_EDITS, STRING_EDITS)
 def test_mutated_metadata_blocks(page, meta_edits, string_edits):
     family, path = page
@@ -210,6 +214,7 @@ CHARSETS = st.sampled_from([None, "utf-8", "gbk", "gb2312", "big5", "utf-16", "l
 
 
 @FUZZ
+@seed(FUZZ_SEED)  # the same inputs on every machine and checkout path
 @given(st.sampled_from(PAGES), META_EDITS, st.sampled_from(["utf-8", "gbk", "utf-16", "big5", "latin-1"]), CHARSETS,
        CHARSETS, st.sampled_from([None, "trs", "hanweb", "gkmlpt", "generic"]), st.integers(0, 10**6))
 def test_mutated_pages_through_the_bytes_path(page, meta_edits, encoding, declared, header_charset, family, cut):
