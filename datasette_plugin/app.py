@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.plugins import pm
 
-from datasette_plugin import browse, plugin
+from datasette_plugin import browse, plugin, reviews
 from pipelines.archive import archive_dir_for
 
 METADATA_PATH = Path(__file__).resolve().parents[1] / "metadata.yml"
@@ -74,6 +74,7 @@ def register_plugin() -> None:
         pm.register(plugin, name="nianbao")
     if not pm.is_registered(browse):
         pm.register(browse, name="nianbao-browse")
+    pm.is_registered(reviews) or pm.register(reviews, name="nianbao-reviews")
 
 
 def build_datasette(db_path: str | os.PathLike, immutable: bool = False,

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from pipelines import completeness, levels, search, views
+from pipelines import check_reviews, completeness, levels, search, views
 from pipelines.metrics import keys as metric_keys
 from pipelines.metrics import rules
 
@@ -240,6 +240,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db[table].create_index(columns, if_not_exists=True)
     search.ensure_search(db)
     views.create_views(db)
+    check_reviews.ensure_check_reviews(db)  # reviewers' verdicts on failed checks, and their view
 
 
 METRIC_VALUE_TYPE = "ANY"  # NUMERIC affinity in an ordinary (not STRICT) table
