@@ -99,11 +99,117 @@ where e.run_id = (select max(id) from crawl_runs)
 group by e.run_id, e.portal_id
 """
 
+# --- derived indicators (issue 15) ------------------------------------------------------------------
+# Rates per report, in percent (0-100, two decimals), from table 三 and 四 cells. A rate whose
+# denominator is missing or zero, or whose numerator is missing, is NULL and says why in <code>_reason;
+# never 0 and never a division error. (code, label_zh, label_en): the ranking's :indicator choices.
+INDICATORS = (
+    ("disclosure_rate", "公开率", "disclosure rate: (予以公开 + 部分公开) / 办结总计"),
+    ("denial_rate", "不予公开率", "denial rate: 不予公开 / 办结总计"),
+    ("unable_rate", "无法提供率", "unable-to-provide rate: 无法提供 / 办结总计"),
+    ("review_correction_rate", "复议纠错率", "reconsideration correction rate: 结果纠正 / 复议总计"),
+    ("litigation_loss_rate", "诉讼败诉率", "lawsuit loss rate: 结果纠正 / 审结 (direct + after reconsideration)"),
+    ("disclosure_fees", "收费金额（元）", "disclosure fees charged, in 元 (an amount: no denominator)"),
+)
+RATE_INDICATORS = tuple(code for code, _zh, _en in INDICATORS if code != "disclosure_fees")
+
+_DENIED_KEYS = tuple(f"requests.{row}.total" for row in (
+    "denied.state_secret", "denied.prohibited_by_law", "denied.security_stability", "denied.third_party",
+    "denied.internal_affairs", "denied.process_info", "denied.enforcement_files", "denied.query_matters"))
+_UNABLE_KEYS = tuple(f"requests.{row}.total" for row in ("unable.not_held", "unable.needs_creation", "unable.unclear"))
+# Lawsuits: the standard table's two blocks (未经复议直接起诉, 复议后起诉) added together where the report
+# has them; the legacy 统计表's one block (litigation.upheld/corrected/other) otherwise. 审结 = 结果维持 +
+# 结果纠正 + 其他结果 (总计 less 尚未审结).
+_LITIGATION_CORRECTED = ("litigation.direct.corrected", "litigation.after_review.corrected", "litigation.corrected")
+_LITIGATION_CONCLUDED = tuple(f"{block}.{part}" for block in ("litigation.direct", "litigation.after_review", "litigation")
+                              for part in ("upheld", "corrected", "other"))
+
+
+def _one(key: str) -> str:
+    return f"(select m.value from metrics m where m.report_id = r.id and m.key = '{key}')"
+
+
+def _sum(keys: tuple[str, ...]) -> str:
+    """The sum of the cells the report has (NULL when it has none of them)."""
+    listed = ", ".join(f"'{key}'" for key in keys)
+    return f"(select sum(m.value) from metrics m where m.report_id = r.id and m.key in ({listed}))"
+
+
+def _rate(code: str, numerator: str, denominator: str, missing_den: str, zero_den: str, missing_num: str) -> str:
+    return f""",
+  {numerator} as {code}_numerator, {denominator} as {code}_denominator,
+  case when {denominator} > 0 and {numerator} is not null
+       then round(100.0 * {numerator} / {denominator}, 2) end as {code},
+  case when {denominator} is null then '{missing_den}'
+       when {denominator} = 0 then '{zero_den}'
+       when {numerator} is null then '{missing_num}' end as {code}_reason"""
+
+
+_NO_HANDLED = "缺少办结总计 no applications-handled total (requests.total.total) in the report"
+_ZERO_HANDLED = "办结总计为0 no applications handled (requests.total.total = 0)"
+REPORT_INDICATORS = f"""
+select
+  b.report_id, b.title, b.agency, b.agency_level, b.province, b.city, b.county, b.region, b.report_year, b.format
+  {_rate("disclosure_rate", "b.granted + b.partial", "b.handled", _NO_HANDLED, _ZERO_HANDLED,
+         "缺少予以公开或部分公开 no 予以公开/部分公开 row (requests.granted.total, requests.partial.total): table 三 not read")}
+  {_rate("denial_rate", "b.denied", "b.handled", _NO_HANDLED, _ZERO_HANDLED,
+         "缺少不予公开各行 no 不予公开 rows (requests.denied.*.total): table 三 not read")}
+  {_rate("unable_rate", "b.unable", "b.handled", _NO_HANDLED, _ZERO_HANDLED,
+         "缺少无法提供各行 no 无法提供 rows (requests.unable.*.total): table 三 not read")}
+  {_rate("review_correction_rate", "b.review_corrected", "b.review_total",
+         "缺少复议总计 no reconsideration total (review.total)", "复议总计为0 no reconsiderations (review.total = 0)",
+         "缺少复议结果纠正 no 结果纠正 cell (review.corrected)")}
+  {_rate("litigation_loss_rate", "b.litigation_corrected", "b.litigation_concluded",
+         "缺少诉讼审结数 no concluded lawsuits figure (litigation.*.upheld/corrected/other)",
+         "诉讼审结数为0 no lawsuits concluded (审结 = 0)",
+         "缺少诉讼结果纠正 no 结果纠正 cell (litigation.*.corrected)")},
+  b.fees_stated as disclosure_fees_stated, b.fees_unit as disclosure_fees_unit,
+  case when b.fees_unit = '万元' then b.fees_stated * 10000 else b.fees_stated end as disclosure_fees,
+  case when b.fees_stated is null then '缺少收费金额 no disclosure fee figure (disclosure_fees.total) in the report'
+       when coalesce(b.fees_unit, '元') not in ('元', '万元') then '收费单位不明 fee unit is neither 元 nor 万元' end
+    as disclosure_fees_reason
+from (
+  select
+    r.id as report_id, r.title, r.agency, r.agency_level, r.province, r.city, r.county, r.region, r.report_year,
+    r.format,
+    {_one("requests.total.total")} as handled,
+    {_one("requests.granted.total")} as granted,
+    {_one("requests.partial.total")} as partial,
+    {_sum(_DENIED_KEYS)} as denied,
+    {_sum(_UNABLE_KEYS)} as unable,
+    {_one("review.corrected")} as review_corrected,
+    {_one("review.total")} as review_total,
+    {_sum(_LITIGATION_CORRECTED)} as litigation_corrected,
+    {_sum(_LITIGATION_CONCLUDED)} as litigation_concluded,
+    {_one("disclosure_fees.total")} as fees_stated,
+    (select m.unit from metrics m where m.report_id = r.id and m.key = 'disclosure_fees.total') as fees_unit
+  from reports r
+) b
+"""
+
+
+def _indicator_branch(code: str, label_zh: str) -> str:
+    if code == "disclosure_fees":
+        numerator, denominator = "i.disclosure_fees", "null"
+        value = "case when i.disclosure_fees_reason is null then i.disclosure_fees end"
+    else:
+        numerator, denominator, value = f"i.{code}_numerator", f"i.{code}_denominator", f"i.{code}"
+    return (f"select i.report_id, i.agency, i.agency_level, i.province, i.city, i.county, i.region, i.report_year, "
+            f"'{code}' as indicator, '{label_zh}' as label_zh, {value} as value, {numerator} as numerator, "
+            f"{denominator} as denominator, i.{code}_reason as reason from report_indicators i")
+
+
+# Long form of report_indicators: one row per report and indicator; value NULL with its reason where the
+# indicator cannot be computed. The ranking query and the list of gaps read it.
+INDICATOR_VALUES = "\nunion all\n".join(_indicator_branch(code, zh) for code, zh, _en in INDICATORS)
+
 VIEWS = {
     "report_summary": REPORT_SUMMARY,
     "metric_by_year_region": METRIC_BY_YEAR_REGION,
     "reports_failing_checks": REPORTS_FAILING_CHECKS,
     "portal_errors_last_run": PORTAL_ERRORS_LAST_RUN,
+    "report_indicators": REPORT_INDICATORS,
+    "indicator_values": INDICATOR_VALUES,
 }
 
 
