@@ -10,7 +10,7 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from pipelines import levels
+from pipelines import levels, views
 from pipelines.metrics import keys as K
 
 REPORTS_TABLE = "reports"
@@ -123,7 +123,8 @@ async def choices_data(datasette, database: str) -> dict:
     db = datasette.get_database(database)
     tables = set(await db.table_names())
     result = {"keys": [], "provinces": [], "cities": [], "counties": [], "years": [], "sections": {},
-              "levels": [{"level": level, "label_zh": zh, "label_en": en} for level, zh, en in levels.LEVELS]}
+              "levels": [{"level": level, "label_zh": zh, "label_en": en} for level, zh, en in levels.LEVELS],
+              "indicators": [{"indicator": code, "label_zh": zh, "label_en": en} for code, zh, en in views.INDICATORS]}
     if "reports" in tables:
         seen = set()
         for name, level, reports, _code in (await db.execute(REGIONS_SQL)).rows:

@@ -9,6 +9,7 @@
   var KEY_PARAM = /^(key|metric|metric_key)$/i;
   var YEAR_PARAM = /^(year|report_year)$/i;
   var LEVEL_PARAM = /^(level|agency_level)$/i;
+  var INDICATOR_PARAM = /^indicator$/i;
   var choicesPromise = null;
 
   function loadChoices() {
@@ -80,6 +81,10 @@
       return [["机关层级 Agency levels (empty: governments' own reports)", (data.levels || []).map(function (l) {
         return [l.level, l.label_zh + " " + l.level]; })]];
     }
+    if (INDICATOR_PARAM.test(name)) {
+      return [["派生指标 Derived indicators", (data.indicators || []).map(function (i) {
+        return [i.indicator, i.label_zh + " " + i.indicator]; })]];
+    }
     if (REGION_PARAM.test(name)) {
       var which = {province: "provinces", city: "cities", county: "counties"}[name.toLowerCase()];
       return regionGroups(data, which);
@@ -91,7 +96,7 @@
   function enhanceQueryForm(form) {
     var inputs = Array.prototype.filter.call(form.querySelectorAll("input[type=text][name]"), function (input) {
       return KEY_PARAM.test(input.name) || YEAR_PARAM.test(input.name) || REGION_PARAM.test(input.name) ||
-        LEVEL_PARAM.test(input.name);
+        LEVEL_PARAM.test(input.name) || INDICATOR_PARAM.test(input.name);
     });
     if (!inputs.length) { return; }
     loadChoices().then(function (data) {
