@@ -137,9 +137,9 @@ def _sum(keys: tuple[str, ...]) -> str:
 
 def _rate(code: str, numerator: str, denominator: str, missing_den: str, zero_den: str, missing_num: str) -> str:
     return f""",
-  {numerator} as {code}_numerator, {denominator} as {code}_denominator,
+  ({numerator}) as {code}_numerator, ({denominator}) as {code}_denominator,
   case when {denominator} > 0 and {numerator} is not null
-       then round(100.0 * {numerator} / {denominator}, 2) end as {code},
+       then round(100.0 * ({numerator}) / ({denominator}), 2) end as {code},
   case when {denominator} is null then '{missing_den}'
        when {denominator} = 0 then '{zero_den}'
        when {numerator} is null then '{missing_num}' end as {code}_reason"""
