@@ -18,6 +18,7 @@ import sqlite_utils
 from pipelines import check_reviews, completeness, levels, search, views
 from pipelines.metrics import keys as metric_keys
 from pipelines.metrics import rules
+from pipelines.metrics.cross_checks import ensure_cross_checks, refresh_cross_checks
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "reports.db"
 
@@ -214,9 +215,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     )
     _numeric_metric_values(db)
     db["checks"].create(
-        {"report_id": str, "rule": str, "expected": str, "found": str, "passed": int, "detail": str},
+        {"report_id": str, "rule": str, "expected": str, "found": str, "passed": int, "detail": str,
+         "probable_cause": str},
         pk=("report_id", "rule"), foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
     )
+    if "probable_cause" not in {c.name for c in db["checks"].columns}:  # databases from before the column
+        db["checks"].add_column("probable_cause", str)
     db["crawl_runs"].create(
         {"id": int, "started": str, "finished": str, "status": str, "portals": int,
          "list_pages": int, "detail_pages": int, "attachments": int, "requests": int,
@@ -239,6 +243,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                            ("metrics", ["key"])):
         db[table].create_index(columns, if_not_exists=True)
     search.ensure_search(db)
+    ensure_cross_checks(db)  # R6/R7 and level sums over several reports (pipelines/metrics/cross_checks.py)
     views.create_views(db)
     check_reviews.ensure_check_reviews(db)  # reviewers' verdicts on failed checks, and their view
 
@@ -528,13 +533,14 @@ def write_parse(db: sqlite_utils.Database, report_id: str, parsed: dict[str, Any
         checks = [
             {"report_id": report_id, "rule": c.get("rule"), "expected": _as_text(c.get("expected")),
              "found": _as_text(c.get("found")), "passed": 1 if c.get("passed", False) else 0,
-             "detail": c.get("detail")}
+             "detail": c.get("detail"), "probable_cause": c.get("probable_cause")}
             for c in parsed.get("checks") or []
         ]
         if checks:
             db["checks"].insert_all(checks, pk=("report_id", "rule"), replace=True, alter=True)
         if existing:
             db["reports"].update(report_id, parsed_columns(parsed), alter=True)
+        refresh_cross_checks(db, [report_id])  # this report's and its neighbours' cross checks, same transaction
         return True
 
     if in_transaction:

@@ -36,13 +36,59 @@ def _result(rule: str, expected, found, detail: str) -> dict:
 
 
 def _sum_rule(metrics: dict, rule: str, total_key: str, part_keys) -> dict | None:
-    """total_key = Σ part_keys, or None when any of them is absent."""
+    """total_key = Σ part_keys, or None when any of them is absent. A failure that two adjacent digits
+    would mend is marked with its probable_cause (probable_extraction_error)."""
     found = metrics.get(total_key)
     parts = _values(metrics, part_keys)
     if found is None or parts is None:
         return None
     shown = " + ".join(f"{k}={v}" for k, v in zip(part_keys, parts))
-    return _result(rule, sum(parts), found, f"{total_key}={found} vs {shown}")
+    result = _result(rule, sum(parts), found, f"{total_key}={found} vs {shown}")
+    if not result["passed"]:
+        cause = probable_extraction_error(list(part_keys), parts, found)
+        if cause:
+            result["probable_cause"], explanation = cause
+            result["detail"] += f"; {explanation}"
+    return result
+
+
+def _whole(value) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+        return None
+    return int(value)
+
+
+def probable_extraction_error(part_keys: list[str], parts: list, total) -> tuple[str, str] | None:
+    """Why a failing sum (total = Σ parts, parts in printed order) may be a misreading, not the report's error.
+
+    split_number:  two adjacent single-digit parts a, b (a ≠ 0) read apart from one printed number "ab":
+                   the sum passes with the number ab in their place (cells 1 and 2 that were 12).
+    merged_number: one part of two or more digits that was two adjacent numbers run together: the sum
+                   passes with it cut into two numbers (12 that was 1 and 2).
+    Returns (cause, explanation) or None; the numbers themselves are never changed.
+    """
+    total, values = _whole(total), [_whole(v) for v in parts]
+    if total is None or any(v is None for v in values):
+        return None
+    rest = sum(values)
+    split, merged = [], []
+    for i in range(len(values) - 1):
+        a, b = values[i], values[i + 1]
+        if 1 <= a <= 9 and 0 <= b <= 9 and rest - a - b + int(f"{a}{b}") == total:
+            split.append(f"{part_keys[i]}={a} {part_keys[i + 1]}={b} → {a}{b}")
+    for i, value in enumerate(values):
+        digits = str(value)
+        for cut in range(1, len(digits)):
+            head, tail = digits[:cut], digits[cut:]
+            if len(tail) > 1 and tail.startswith("0"):
+                continue
+            if rest - value + int(head) + int(tail) == total:
+                merged.append(f"{part_keys[i]}={value} → {head} + {tail}")
+    if split and not merged:
+        return "split_number", "probably one number read as two: " + "; ".join(split)
+    if merged and not split:
+        return "merged_number", "probably two numbers read as one: " + "; ".join(merged)
+    return None
 
 
 def _other_rows(metrics: dict, fmt: str | None) -> tuple[str, ...]:

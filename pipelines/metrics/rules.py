@@ -93,12 +93,11 @@ TEMPLATE_RULES = (
     TemplateRule("R5", "行政诉讼总计 = 未经复议直接起诉总计 + 复议后起诉总计",
                  "litigation.total = direct total + after-review total", "derived"),
     TemplateRule("R6", "本年“上年结转” = 上年“结转下年度继续办理”",
-                 "this year's carried over = last year's carried forward", "two consecutive reports",
-                 not_checked_because="compares two reports of one agency; checks look at one report"),
+                 "this year's carried over = last year's carried forward", "two consecutive reports"),
     TemplateRule("R7", "2021年表二：现行有效(Y) = 现行有效(Y−1) + 制发(Y) − 废止(Y)",
                  "2021 table 二: in force (Y) = in force (Y−1) + issued (Y) − repealed (Y)",
-                 "third-party checkers",
-                 not_checked_because="compares two reports, and agencies count 现行有效 differently"),
+                 "third-party checkers; agencies count 现行有效 differently, so a failure may be a counting "
+                 "convention"),
     TemplateRule("R8", "复议机关作共同被告时，诉讼只计入原行政机关", "a lawsuit with the reconsideration body as "
                  "co-defendant counts only for the original agency", "国办公开办函〔2016〕201号",
                  not_checked_because="a counting convention; the numbers cannot show it"),
@@ -149,10 +148,26 @@ SOURCES_AGREE = Rule("sources_agree.<key>@<document>", None, "页面表格 与 �
                      "the page's number is kept", K.STANDARD, {"key": None, "document": None})
 PROSE_AGREES = Rule("prose_agrees.<key>", None, "正文语句中的数字 与 保留的表格数字",
                     "a figure stated in a sentence against the table figure that was kept", _ANY, {"key": None})
+# Rules over two or more reports: their results are rows of `cross_checks`, not `checks`
+# (pipelines/metrics/cross_checks.py). R6/R7 compare one body's reports of years N and N-1.
+R6 = Rule("R6.requests.<column>", "R6", "本年 二 上年结转 与 上年报告的 四 结转下年度继续办理（同一列）",
+          "this year's requests.carried_over against last year's requests.carry_forward, in one column "
+          "(table cross_checks)", _ANY, {"column": _TABLE3_COLUMNS})
+R7_ENTITIES = ("rules", "normative")
+R7 = Rule("R7.active.<entity>", "R7", "表二 现行有效件数 与 上年现行有效 + 本年制发 − 本年废止",
+          "active.<entity>.in_force against last year's in_force + this year's issued − repealed "
+          "(table cross_checks)", (K.S2021,), {"entity": R7_ENTITIES})
+# A government's own figure against the sum of its departments' reports (same region, same year).
+LEVEL_SUM_KEYS = ("requests.new.total", "active.total")
+LEVEL_SUM = Rule("level_sum.<key>", None, "政府本级报告的数字 与 同地区同年各部门报告之和（差距大时标出）",
+                 "a government's own figure against the sum of its departments' figures (same region, same "
+                 "year); fails when the gap is large, never corrected (table cross_checks)", _ANY,
+                 {"key": LEVEL_SUM_KEYS})
 CHECKS_NOT_RUN = Rule("checks", None, "检查未能运行（程序错误）",
                       "the checks could not run (a program error); failed, with the error in detail", _ANY)
 
-RULES = (R1, R2, R3, R4, R5, R9, SOURCES_AGREE, PROSE_AGREES, CHECKS_NOT_RUN)
+RULES = (R1, R2, R3, R4, R5, R6, R7, R9, LEVEL_SUM, SOURCES_AGREE, PROSE_AGREES, CHECKS_NOT_RUN)
+CROSS_RULES = (R6, R7, LEVEL_SUM)  # evaluated over several reports, stored in cross_checks
 
 
 def rule_of(name: str) -> Rule | None:
