@@ -146,7 +146,8 @@ def test_metric_pivot_has_a_column_per_year(datasette):
 
 def test_every_canned_query_runs(datasette):
     metadata = yaml.safe_load(METADATA_PATH.read_text(encoding="utf-8"))
-    values = {"region": "广东省", "year": "2021", "key": "requests.new.total", "q": "复议", "level": "city_gov"}
+    values = {"region": "广东省", "year": "2021", "key": "requests.new.total", "q": "复议", "level": "city_gov",
+              "indicator": "disclosure_rate", "min_denominator": "10"}
     for name, query in metadata["databases"]["reports"]["queries"].items():
         params = {p: values[p] for p in re.findall(r"(?<!:):(\w+)", query["sql"])}
         response = get(datasette, f"/reports/{name}.json?{urllib.parse.urlencode(params)}&_shape=array")
