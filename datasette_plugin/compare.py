@@ -310,7 +310,7 @@ async def print_to_pdf(url: str, timeout: float = PDF_TIMEOUT_SECONDS) -> bytes 
         command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-extensions",
                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
                    "--no-first-run", "--no-default-browser-check", "--disable-domain-reliability",
-                   "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={work}/profile",
+                   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={work}/profile",
                    "--no-pdf-header-footer", "--print-to-pdf-no-header", f"--print-to-pdf={target}", url]
         process = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True)
