@@ -19,7 +19,7 @@ import pytest
 from pipelines import store
 from tests.datasette_fixtures import BROKEN, build_demo_db, report_url
 from tests.test_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401
-from tests.test_report_page import VIEWPORT, start_serving
+from tests.test_report_page import page, start_serving  # noqa: F401 (page: Chromium, 127.0.0.1 only)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="browser test needs Chromium at /usr/bin/chromium")
 
@@ -49,27 +49,6 @@ def server(tmp_path_factory):
     yield base, db_path
     process.terminate()
     process.wait(timeout=10)
-
-
-@pytest.fixture()
-def page(browser, server):
-    base, _ = server
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    blocked = []
-
-    def only_local(route):
-        if route.request.url.startswith(base):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    page = context.new_page()
-    page.blocked = blocked
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 # Noto CJK draws some ideographs with the same glyph as a radical, and the PDF's ToUnicode map may name
