@@ -198,3 +198,18 @@ def test_an_archive_without_the_table_is_filled_when_opened(tmp_path):
     database = store.open_db(path)
     assert cross(database, this)["R6.requests.total"]["passed"] == 0
     database.close()
+
+
+def test_demo_archive_links_both_reports(tmp_path):
+    from tests.datasette_fixtures import build_demo_db
+
+    database = store.open_db(build_demo_db(tmp_path / "demo.db"))
+    links = {(fk.column, fk.other_table) for fk in database["cross_checks"].foreign_keys}
+    assert links == {("report_id", "reports"), ("other_report_id", "reports")}
+    rows = list(database.query(
+        "select c.*, r.report_year as year, o.report_year as other_year from cross_checks c "
+        "join reports r on r.id = c.report_id join reports o on o.id = c.other_report_id "
+        "where c.rule = 'R6.requests.total' and r.portal_id = 'gd-gz-gov'"))
+    assert {(r["year"], r["other_year"], r["expected"], r["found"], r["passed"]) for r in rows} == {
+        (2020, 2019, 50, 50, 1), (2021, 2020, 63, 63, 1)}
+    database.close()
