@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.plugins import pm
 
-from datasette_plugin import browse, compare, plugin, reviews
+from datasette_plugin import browse, compare, plugin, ranking, reviews
 from pipelines.archive import archive_dir_for
 
 METADATA_PATH = Path(__file__).resolve().parents[1] / "metadata.yml"
@@ -76,6 +76,7 @@ def register_plugin() -> None:
         pm.register(browse, name="nianbao-browse")
     pm.is_registered(reviews) or pm.register(reviews, name="nianbao-reviews")
     pm.is_registered(compare) or pm.register(compare, name="nianbao-compare")
+    pm.is_registered(ranking) or pm.register(ranking, name="nianbao-ranking")
 
 
 def build_datasette(db_path: str | os.PathLike, immutable: bool = False,

@@ -11,35 +11,28 @@ column per year with the change from the previous year shown, each year's checks
 marked), links to each report page and archived copy, and a sentence-level text diff of two years'
 prose (difflib; every piece of text is escaped by Jinja's autoescape, archived markup is never
 rendered). The CSV is UTF-8 with a BOM (Excel reads the Chinese). The PDF is the print view printed
-by the Debian Chromium, run as a subprocess with a timeout against this server's own print view on
+by the Debian Chromium (datasette_plugin/printing.py) against this server's own print view on
 127.0.0.1, with every host name unresolvable and a CSP that lets the page load nothing.
 """
 from __future__ import annotations
 
-import asyncio
 import csv
 import difflib
 import io
-import os
 import re
-import signal
-import sys
-import tempfile
 import urllib.parse
-from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
+from datasette_plugin import printing
 from datasette_plugin.archived_copy import archive_database
 from datasette_plugin.report_page import number
 from pipelines.metrics import keys as K
 
-CHROMIUM = Path(os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"))
-PDF_TIMEOUT_SECONDS = 60
-# Printing is CPU-heavy: one Chromium at a time.
-_PDF_SLOTS = asyncio.Semaphore(1)
-PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+# The printing helper (datasette_plugin/printing.py); CHROMIUM here is the one this page uses.
+CHROMIUM = printing.CHROMIUM
+PRINT_CSP = printing.PRINT_CSP
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 DIFF_CONTEXT = 2  # unchanged sentences kept around each change
 
@@ -225,11 +218,21 @@ async def _context(request, datasette) -> dict | Response:
             report["absolute_page"] = datasette.absolute_url(request, report["page"])
             if report["archived"]:
                 report["absolute_archived"] = datasette.absolute_url(request, report["archived"])
-    db = archive_database(datasette)
-    canned = await datasette.get_canned_queries(db.name, None) if hasattr(datasette, "get_canned_queries") else {}
-    data["ranking_url"] = (datasette.urls.database(db.name) + "/indicator_ranking"
-                           if "indicator_ranking" in (canned or {}) else None)
+    data["ranking_url"] = await ranking_link(datasette, years[-1]["report"])
     return data
+
+
+async def ranking_link(datasette, report: dict) -> str | None:
+    """The printable ranking (/-/ranking, ranking.py) for this body's latest year and agency level."""
+    db = archive_database(datasette)
+    canned = await datasette.get_canned_queries(db.name, None)
+    if "indicator_ranking" not in (canned or {}):
+        return None
+    level = None
+    if "agency_level" in await _columns(db, "reports"):
+        level = (await db.execute("select agency_level from reports where id = ?", [report["id"]])).first()[0]
+    params = {"year": report["report_year"], "level": level or ""}
+    return datasette.urls.path("/-/ranking") + "?" + urllib.parse.urlencode(params)
 
 
 async def compare_page(request, datasette):
@@ -244,7 +247,7 @@ async def print_view(request, datasette):
     if isinstance(data, Response):
         return data
     page = await datasette.render_template("compare-print.html", {"c": data}, request=request)
-    return Response.html(page, headers={"Content-Security-Policy": PRINT_CSP, "Referrer-Policy": "no-referrer"})
+    return Response.html(page, headers=dict(printing.PRINT_HEADERS))
 
 
 def comparison_csv(data: dict) -> str:
@@ -274,61 +277,15 @@ async def csv_export(request, datasette):
                     headers={"Content-Disposition": f"attachment; filename=\"{name}\""})
 
 
-def _local_print_url(request, datasette) -> str | None:
-    server = request.scope.get("server")
-    if not server or not server[1]:
-        return None
-    path = datasette.urls.path("/-/body/print") + "?" + urllib.parse.urlencode(
-        {k: request.args.get(k) for k in ("portal", "agency", "a", "b") if request.args.get(k) is not None})
-    return f"http://127.0.0.1:{int(server[1])}{path}"
-
-
 async def pdf_export(request, datasette):
-    if not (CHROMIUM.exists() and os.access(CHROMIUM, os.X_OK)):
-        return Response.text(f"PDF export needs Chromium at {CHROMIUM}; it is not installed on this server. "
-                             "The print view (/-/body/print) can be printed from a browser.", status=503)
+    missing = printing.chromium_missing(CHROMIUM, "/-/body/print")
+    if missing is not None:
+        return missing
     data = await _context(request, datasette)  # 400/404 before starting a browser
     if isinstance(data, Response):
         return data
-    url = _local_print_url(request, datasette)
-    if url is None:
-        return Response.text("PDF export needs the server's own port (run under `nianbao serve`).", status=503)
-    async with _PDF_SLOTS:
-        pdf = await print_to_pdf(url)
-    if pdf is None:
-        return Response.text("Chromium could not print the comparison in time.", status=503)
-    return Response(pdf, content_type="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=\"{data['portal_id']}-comparison.pdf\""})
-
-
-async def print_to_pdf(url: str, timeout: float = PDF_TIMEOUT_SECONDS) -> bytes | None:
-    """Headless Chromium prints one 127.0.0.1 page; every host name is unresolvable, so it loads nothing else."""
-    if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
-        raise ValueError("only the local server's own pages are printed")
-    with tempfile.TemporaryDirectory(prefix="nianbao-pdf-") as work:
-        target = Path(work) / "out.pdf"
-        command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-extensions",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                   "--no-first-run", "--no-default-browser-check", "--disable-domain-reliability",
-                   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={work}/profile",
-                   "--no-pdf-header-footer", "--print-to-pdf-no-header", f"--print-to-pdf={target}", url]
-        process = await asyncio.create_subprocess_exec(
-            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True)
-        try:
-            _, stderr = await asyncio.wait_for(process.communicate(), timeout)
-        except asyncio.TimeoutError:
-            # Chromium's helpers share its new session: end that process group, which we started.
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            await process.wait()
-            print(f"nianbao: Chromium timed out printing {url}", file=sys.stderr)
-            return None
-        if process.returncode != 0 or not target.exists():
-            print(f"nianbao: Chromium failed printing {url}: {stderr[-500:]!r}", file=sys.stderr)
-            return None
-        return target.read_bytes()
+    url = printing.local_url(request, datasette, "/-/body/print", ("portal", "agency", "a", "b"))
+    return await printing.pdf_response(url, f"{data['portal_id']}-comparison.pdf", "comparison", chromium=CHROMIUM)
 
 
 @hookimpl
