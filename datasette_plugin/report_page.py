@@ -8,6 +8,7 @@ remaining headline, legacy and prose figures listed under their Chinese labels.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from pipelines.metrics import keys as K
@@ -98,6 +99,47 @@ def metric_tables(cells: dict[str, Cell]) -> list[Grid]:
     return [g for g in grids if g is not None]
 
 
+# checks.probable_cause of a failed sum (pipelines/metrics/checks.py probable_extraction_error).
+PROBABLE_CAUSES = {
+    "split_number": ("extraction", "疑似提取错误 probable extraction error: one printed number read as two"),
+    "merged_number": ("extraction", "疑似提取错误 probable extraction error: two printed numbers read as one"),
+    None: ("report", "报告自身不一致 the report's own inconsistency (no misreading explains the gap)"),
+}
+CROSS_FAMILIES = {"cross_year": "跨年度 cross-year", "level_sum": "跨层级 cross-level"}
+
+
+async def cross_checks(datasette, db, tables: set, report_id: str) -> list[dict]:
+    """The report's rows in cross_checks (R6/R7 against last year's report, level_sum against its parts),
+    each with the other report(s) linked: title, year and page."""
+    if "cross_checks" not in tables:
+        return []
+    result = await db.execute(
+        "select rule, family, other_report_id, other_report_ids, expected, found, gap, passed, detail "
+        "from cross_checks where report_id = ? order by passed, family, rule", [report_id])
+    rows = [dict(zip(result.columns, row)) for row in result.rows]
+    wanted = set()
+    for row in rows:
+        try:
+            others = json.loads(row["other_report_ids"] or "[]")
+        except ValueError:
+            others = []
+        row["others"] = others or ([row["other_report_id"]] if row["other_report_id"] else [])
+        wanted.update(row["others"])
+    titles = {}
+    if wanted:
+        marks = ", ".join("?" for _ in wanted)
+        titles = {r[0]: (r[1], r[2], r[3]) for r in (await db.execute(
+            f"select id, title, agency, report_year from reports where id in ({marks})", sorted(wanted))).rows}
+    for row in rows:
+        row["family_label"] = CROSS_FAMILIES.get(row["family"], row["family"] or "")
+        row["explain"] = explain_rule(row["rule"])
+        row["links"] = [{"id": other, "title": (titles.get(other) or (None,))[0] or other,
+                         "agency": (titles.get(other) or (None, None))[1],
+                         "year": (titles.get(other) or (None, None, None))[2],
+                         "page": datasette.urls.row(db.name, "reports", other)} for other in row["others"]]
+    return rows
+
+
 def explain_rule(name: str) -> dict:
     rule = R.rule_of(name)
     if rule is None:
@@ -130,13 +172,16 @@ async def report_page(datasette, database_name: str, report_id: str) -> dict:
 
     failed, passed_count = [], 0
     if "checks" in tables:
-        for rule, expected, found, passed, detail in (await db.execute(
-                "select rule, expected, found, passed, detail from checks where report_id = ? order by rule",
+        cause = "probable_cause" if "probable_cause" in await _columns(db, "checks") else "null"
+        for rule, expected, found, passed, detail, probable in (await db.execute(
+                f"select rule, expected, found, passed, detail, {cause} from checks where report_id = ? order by rule",
                 [report_id])).rows:
             if passed:
                 passed_count += 1
             else:
-                failed.append(dict(rule=rule, expected=expected, found=found, detail=detail, **explain_rule(rule)))
+                failed.append(dict(rule=rule, expected=expected, found=found, detail=detail, **explain_rule(rule),
+                                   cause=PROBABLE_CAUSES.get(probable, PROBABLE_CAUSES[None])))
+    cross = await cross_checks(datasette, db, tables, report_id)
 
     labels = {}
     if "metric_keys" in tables:
@@ -170,6 +215,7 @@ async def report_page(datasette, database_name: str, report_id: str) -> dict:
         "check_counts": counts,
         "attachments": attachments,
         "failed_checks": failed,
+        "cross_checks": cross,
         "passed_checks": passed_count,
         "metric_grids": grids,
         "figure_groups": figure_groups,
