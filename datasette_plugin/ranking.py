@@ -74,7 +74,7 @@ async def ranking(datasette, request) -> dict | Response:
     if "agency_levels" in await db.table_names():
         levels = {r[0]: (r[1], r[2]) for r in (await db.execute(
             "select level, label_zh, label_en from agency_levels")).rows}
-    for row in everything:
+    for row in [*rows, *excluded]:  # ranks differ between the two runs: each row from its own run
         source = reports.get(row["report_id"], {})
         row["title"], row["url"] = source.get("title"), source.get("url")
         row["page"] = datasette.urls.row(db.name, "reports", row["report_id"])
