@@ -153,3 +153,18 @@ def test_report_page_shows_cross_year_check_with_last_years_report(server, page)
     # The Haidian 2021 balance check fails with no split/merged number: the report's own inconsistency.
     page.goto(f"{base}/reports/reports/{report_id('bj-hd-gov', 2021)}")
     assert "报告自身不一致" in page.locator(".nb-failed .nb-cause").first.inner_text()
+
+
+def test_bad_choices_and_missing_chromium(server, page, monkeypatch):
+    base, db_path = server
+    assert page.request.get(f"{base}/-/ranking?indicator=nonsense").status == 400
+    assert page.request.get(f"{base}/-/ranking?year=twenty").status == 400
+    from concurrent.futures import ThreadPoolExecutor
+
+    from datasette_plugin import printing
+    from datasette_plugin.app import build_datasette
+    from tests.datasette_fixtures import get
+    monkeypatch.setattr(printing, "CHROMIUM", CHROMIUM.parent / "no-such-chromium")
+    with ThreadPoolExecutor(1) as pool:  # in-process, outside Playwright's event loop
+        response = pool.submit(get, build_datasette(db_path), "/-/ranking.pdf?year=2020").result()
+    assert response.status_code == 503 and "Chromium" in response.text
