@@ -10,7 +10,7 @@ import sys
 from cli import complain
 
 # Each module defines add_arguments(parser) and run(args) -> int, and a one-line HELP.
-COMMANDS = ["crawl", "demo", "serve", "parse", "reparse", "portals"]
+COMMANDS = ["crawl", "demo", "serve", "parse", "reparse", "portals", "status"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -203,6 +203,89 @@ def _indicator_branch(code: str, label_zh: str) -> str:
 # indicator cannot be computed. The ranking query and the list of gaps read it.
 INDICATOR_VALUES = "\nunion all\n".join(_indicator_branch(code, zh) for code, zh, _en in INDICATORS)
 
+# --- crawl health (issue 12; `nianbao status` reads these, pipelines/status.py) ---------------------------
+# A portal is broken when its latest run recorded `empty_column` for it: the column listed no annual
+# report at all, whatever the cause (start page 404 or refused, markup redesigned, a block page). A
+# column that still lists reports but lost some detail pages is `errors`, not broken: its failures are
+# per report and retried. Its last good run: the latest run without empty_column for it in which it
+# yielded reports (one of its reports first seen, changed or last seen during that run), or its latest
+# run when that one listed reports (an incremental run skips unchanged reports, so they are not re-seen).
+def _portal_empty_column(run: str) -> str:
+    return (f"exists (select 1 from fetch_errors e where e.run_id = {run} and e.portal_id = p.id "
+            f"and e.kind = 'empty_column')")
+
+
+def _seen_during(column: str) -> str:
+    return f"(rp.{column} >= cr.started and rp.{column} <= coalesce(cr.finished, '9999'))"
+
+
+PORTAL_HEALTH = f"""
+select
+  h.portal_id, h.name, h.province, h.city, h.department,
+  case when h.last_run_id is null then 'not_crawled' when h.empty_column then 'broken'
+       when h.last_run_errors > 0 then 'errors' else 'ok' end as status,
+  h.last_run_id, lr.started as last_run_started, h.last_run_errors, h.last_run_error_kinds,
+  h.last_good_run_id, gr.started as last_good_run_started, h.reports_found
+from (
+  select
+    p.id as portal_id, p.name, p.province, p.city, p.department, p.last_run_id,
+    p.last_run_id is not null and {_portal_empty_column("p.last_run_id")} as empty_column,
+    (select count(*) from fetch_errors e where e.run_id = p.last_run_id and e.portal_id = p.id) as last_run_errors,
+    (select group_concat(kind, ', ') from (select distinct e.kind from fetch_errors e
+       where e.run_id = p.last_run_id and e.portal_id = p.id order by e.kind)) as last_run_error_kinds,
+    (select max(cr.id) from crawl_runs cr
+       where not {_portal_empty_column("cr.id")}
+         and (cr.id = p.last_run_id or exists (select 1 from reports rp where rp.portal_id = p.id
+              and ({_seen_during("first_seen")} or {_seen_during("last_changed")} or {_seen_during("last_seen")})))
+    ) as last_good_run_id,
+    (select count(*) from reports r where r.portal_id = p.id) as reports_found
+  from portals p
+) h
+left join crawl_runs lr on lr.id = h.last_run_id
+left join crawl_runs gr on gr.id = h.last_good_run_id
+"""
+
+# Reports expected but missing: a column with a report for year N-1 and none for N (N = today's year - 1),
+# once today is past the end of its usual month (the month, in year N+1, in which most of its dated
+# reports were published; January, the legal deadline's month, when none is dated) plus
+# EXPECTED_MARGIN_MONTHS. {today} is a date expression: date('now') in the view, a parameter in
+# pipelines/status.py, so that tests can set the day.
+EXPECTED_MARGIN_MONTHS = 1
+
+
+def expected_missing_sql(today: str) -> str:
+    return f"""
+select
+  p.id as portal_id, p.name, p.province, p.city, p.department,
+  t.year as report_year, t.year - 1 as previous_year,
+  (select r.id from reports r where r.portal_id = p.id and r.report_year = t.year - 1
+     order by r.published desc limit 1) as previous_report_id,
+  (select r.published from reports r where r.portal_id = p.id and r.report_year = t.year - 1
+     order by r.published desc limit 1) as previous_published,
+  coalesce(u.month, 1) as usual_month, coalesce(u.dated, 0) as dated_reports,
+  date(printf('%04d-%02d-01', t.year + 1, coalesce(u.month, 1)), '+{EXPECTED_MARGIN_MONTHS + 1} months', '-1 day')
+    as expected_by,
+  t.today
+from portals p
+cross join (select {today} as today, cast(strftime('%Y', {today}) as integer) - 1 as year) t
+left join (
+  select m.portal_id, sum(m.n) as dated,
+    (select m2.month from (select cast(substr(published, 6, 2) as integer) as month, count(*) as n from reports
+       where portal_id = m.portal_id and published glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]*' group by 1) m2
+     order by m2.n desc, m2.month desc limit 1) as month
+  from (select portal_id, substr(published, 6, 2) as month, count(*) as n from reports
+        where published glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]*' group by 1, 2) m
+  group by m.portal_id
+) u on u.portal_id = p.id
+where exists (select 1 from reports r where r.portal_id = p.id and r.report_year = t.year - 1)
+  and not exists (select 1 from reports r where r.portal_id = p.id and r.report_year = t.year)
+  and t.today > date(printf('%04d-%02d-01', t.year + 1, coalesce(u.month, 1)),
+                     '+{EXPECTED_MARGIN_MONTHS + 1} months', '-1 day')
+"""
+
+
+REPORTS_EXPECTED_MISSING = expected_missing_sql("date('now')")
+
 VIEWS = {
     "report_summary": REPORT_SUMMARY,
     "metric_by_year_region": METRIC_BY_YEAR_REGION,
@@ -210,6 +293,8 @@ VIEWS = {
     "portal_errors_last_run": PORTAL_ERRORS_LAST_RUN,
     "report_indicators": REPORT_INDICATORS,
     "indicator_values": INDICATOR_VALUES,
+    "portal_health": PORTAL_HEALTH,
+    "reports_expected_missing": REPORTS_EXPECTED_MISSING,
 }
 
 
