@@ -55,6 +55,12 @@ def copy_source(dest: Path, url: str) -> Path:
     config = (REPO / "scrapy.cfg").read_text(encoding="utf-8")
     assert "url = http://127.0.0.1:6800/" in config and "project = nianbao" in config
     (dest / "scrapy.cfg").write_text(config.replace("http://127.0.0.1:6800/", url), encoding="utf-8")
+    # A marker only the deployed copy has: the job log then shows the crawl ran the egg's code, not
+    # the working copy the venv's editable install points at.
+    settings = dest / "crawler" / "settings.py"
+    text = settings.read_text(encoding="utf-8")
+    assert 'BOT_NAME = "nianbao"' in text
+    settings.write_text(text.replace('BOT_NAME = "nianbao"', 'BOT_NAME = "nianbao-egg"'), encoding="utf-8")
     return dest
 
 
@@ -138,16 +144,21 @@ def test_deploy_schedule_and_crawl_through_scrapyd(scrapyd, tmp_path):
     log = job_log(scrapyd, job)
     assert "Traceback" not in log, log[-4000:]
     assert "'finish_reason': 'finished'" in log, log[-4000:]
+    assert "(bot: nianbao-egg)" in log, log[:2000]
     expected = expected_for(SITE)["reports"]
     db = sqlite3.connect(db_path)
     try:
         urls = [row[0] for row in db.execute("select url from reports")]
         runs = db.execute("select status from crawl_runs").fetchall()
+        attachments = dict(db.execute("select filename, text from attachments"))
     finally:
         db.close()
     assert len(urls) == len(expected)
     assert sorted(path_of(u) for u in urls) == sorted(expected)
     assert runs == [("finished",)]
+    assert sorted(attachments) == sorted(a for r in expected.values() for a in r.get("attachments", []))
+    pdf = next(name for name in attachments if name.endswith(".pdf"))
+    assert attachments[pdf] and "政府信息公开" in attachments[pdf]  # extracted by the worker, started from the egg
     assert (db_path.parent / "archive").is_dir()
 
 
