@@ -14,6 +14,7 @@ from cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain
 
 HELP = "crawl the registry's portals into SQLite (Scrapy)"
 PROGRESS_EXTENSION = "cli.progress.PortalProgress"
+JOBDIR_EXTENSION = "crawler.jobdir.JobdirResume"
 
 
 def add_registry_option(parser) -> None:
@@ -27,6 +28,8 @@ def add_arguments(parser):
     parser.add_argument("--db", default="data/reports.db", help="archive database (default data/reports.db)")
     parser.add_argument("--portal", action="append", default=[], metavar="ID", help="only this portal (repeatable)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting for this run")
+    parser.add_argument("--jobdir", metavar="DIR",
+                        help="Scrapy JOBDIR: a crawl stopped or killed resumes when started again with the same DIR")
     parser.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log on stderr")
 
 
@@ -65,7 +68,8 @@ def check_registry(registry: str | None, only: list[str]) -> None:
         raise UsageError(f"no portal {', '.join(described)} in the registry {path}")
 
 
-def crawl_settings(db: str, portals: str | None, overrides: list[str], verbose: bool = False):
+def crawl_settings(db: str, portals: str | None, overrides: list[str], verbose: bool = False,
+                   jobdir: str | None = None):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
@@ -76,6 +80,11 @@ def crawl_settings(db: str, portals: str | None, overrides: list[str], verbose: 
     extensions = dict(settings.getdict("EXTENSIONS"), **{PROGRESS_EXTENSION: 900})
     settings.set("EXTENSIONS", extensions, priority="project")
     settings.set("NIANBAO_DB", str(Path(db).resolve()), priority="cmdline")
+    if jobdir:
+        # Resumable after a SIGKILL too: crawler/jobdir.py says what is kept and what the database rebuilds.
+        settings.set("JOBDIR", str(Path(jobdir).resolve()), priority="cmdline")
+        settings.set("DUPEFILTER_CLASS", "crawler.jobdir.RunDupeFilter", priority="cmdline")
+        settings.set("EXTENSIONS", dict(settings.getdict("EXTENSIONS"), **{JOBDIR_EXTENSION: 950}), priority="project")
     if portals:
         settings.set("NIANBAO_PORTALS", str(Path(portals).resolve()), priority="cmdline")
     for pair in overrides:
@@ -87,7 +96,7 @@ def crawl_settings(db: str, portals: str | None, overrides: list[str], verbose: 
 
 
 def run_crawl(db: str, portals: str | None = None, only: list[str] | None = None, overrides: list[str] | None = None,
-              verbose: bool = False) -> int:
+              verbose: bool = False, jobdir: str | None = None) -> int:
     """Run one crawl in this process (Twisted's reactor runs once per process). Returns an exit code:
     0 finished, 1 did not finish, 2 registry or portal errors, 3 another crawl holds the lock,
     4 the database is corrupt or unreadable."""
@@ -96,7 +105,7 @@ def run_crawl(db: str, portals: str | None = None, only: list[str] | None = None
 
     try:
         check_registry(portals, only or [])
-        settings = crawl_settings(db, portals, overrides or [], verbose)
+        settings = crawl_settings(db, portals, overrides or [], verbose, jobdir)
     except UsageError as exc:
         complain(str(exc))
         return EXIT_USAGE
@@ -151,4 +160,4 @@ def start_scrapy(settings, only: list[str] | None, verbose: bool, quiet_console)
 
 
 def run(args) -> int:
-    return run_crawl(args.db, args.registry, args.portal, args.set, args.verbose)
+    return run_crawl(args.db, args.registry, args.portal, args.set, args.verbose, getattr(args, "jobdir", None))

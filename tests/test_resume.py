@@ -1,0 +1,79 @@
+"""`nianbao crawl --jobdir DIR` killed with SIGKILL and started again with the same DIR: every
+report of the mock portal exactly once, each detail page asked at most twice at the server (once
+before the kill, at most once after), the database and the archive consistent, and the killed run
+marked interrupted by the resumed one, which finishes.
+
+The kill points are driven by what the crawl has stored (report rows), as in test_kill_safety."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from crawler.mockportals import FIXTURES, MockSite
+from tests.crawl_helpers import FAST_SETTINGS, REPO, expected_for, path_of, write_registry
+from tests.test_kill_safety import assert_consistent, count, kill_when
+
+SITE = FIXTURES / "trs"  # PDF attachments, gzip and GBK pages: detail → attachment chains in flight
+EXPECTED = sorted(expected_for(SITE)["reports"])
+
+
+@pytest.fixture(scope="module")
+def portal():
+    site = MockSite(SITE).start()
+    yield site
+    site.stop()
+
+
+def crawl_command(registry: Path, db_path: Path, jobdir: Path) -> list[str]:
+    command = [sys.executable, "-m", "cli.main", "crawl", "--portals", str(registry), "--db", str(db_path),
+               "--jobdir", str(jobdir)]
+    for setting in FAST_SETTINGS:
+        command += ["--set", setting]
+    return command
+
+
+KILL_POINTS = {
+    "first_reports": lambda db: count(db, "reports") >= 1,  # the first report stored
+    "mid": lambda db: count(db, "reports") >= len(EXPECTED) // 2,  # half of them stored
+}
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_sigkilled_jobdir_crawl_resumes_exactly_once(point, portal, tmp_path):
+    registry = write_registry(tmp_path / "portals.yml", portal.portal_entries())
+    db_path, jobdir = tmp_path / "reports.db", tmp_path / "job"
+    portal.reset_log()
+    process = subprocess.Popen(crawl_command(registry, db_path, jobdir), cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    assert kill_when(process, lambda: KILL_POINTS[point](db_path)), "the crawl ended before the kill point"
+    assert process.returncode == -signal.SIGKILL
+    assert (jobdir / "nianbao.running").exists()  # the JOBDIR knows its last run never closed
+    stored_before = count(db_path, "reports")
+    assert 0 < stored_before < len(EXPECTED), "nothing left to resume: the kill point tests nothing"
+    before = Counter(portal.requested("GET"))
+
+    portal.reset_log()
+    resumed = subprocess.run(crawl_command(registry, db_path, jobdir), cwd=REPO, capture_output=True, text=True,
+                             timeout=120)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    after = Counter(portal.requested("GET"))
+
+    assert_consistent(db_path)  # integrity_check ok, every recorded WARC offset readable with its digest
+    db = sqlite_utils.Database(db_path)
+    urls = [r["url"] for r in db.query("select url from reports")]
+    assert len(urls) == len(set(urls))  # none twice
+    assert sorted(path_of(u) for u in urls) == EXPECTED  # none lost
+    for path in EXPECTED:  # asked once before the kill at most, once after at most
+        assert before[path] <= 1 and after[path] <= 1, (path, before[path], after[path])
+    stored_after = sum(after[path] for path in EXPECTED)
+    assert stored_after <= len(EXPECTED) - stored_before  # a report stored before the kill is not fetched again
+    runs = [r["status"] for r in db.query("select status from crawl_runs order by id")]
+    assert runs == ["interrupted", "finished"]
+    db.close()
+    assert not (jobdir / "nianbao.running").exists()
