@@ -19,8 +19,10 @@ kill, popped from the queue and lost by Scrapy, are covered by that too.
 `JobdirResume` marks the JOBDIR `nianbao.running` while a crawl uses it. A run that finds the
 mark left behind (the last one was killed) discards the queues (their requests are rebuilt from the
 list pages and the database). After a clean close (Ctrl-C, a close-spider limit) the queues are
-kept and Scrapy resumes them; the spider's `seen_entries` are saved beside them, so the list
-re-read does not request again the entries whose requests wait in the queue.
+kept and Scrapy resumes them; the spider's `seen_entries` are saved beside them and become the
+resumed spider's `queued_entries`: the list re-read does not request again an entry that is neither
+stored nor failed, since its request (or its report's next one) waits in the queue. (Scrapy's
+graceful close lets requests in flight finish, so their follow-ups are queued too.)
 """
 from __future__ import annotations
 
@@ -77,8 +79,8 @@ class JobdirResume:
         return extension
 
     def spider_opened(self, spider):
-        if self.seen_path.exists() and hasattr(spider, "seen_entries"):
-            spider.seen_entries.update(self.seen_path.read_text(encoding="utf-8").split("\n")[:-1])
+        if self.seen_path.exists() and hasattr(spider, "queued_entries"):
+            spider.queued_entries.update(self.seen_path.read_text(encoding="utf-8").split("\n")[:-1])
 
     def spider_closed(self, spider, reason):
         # Runs after the scheduler has written its queues: what they hold is seen_entries' business.

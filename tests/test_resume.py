@@ -77,3 +77,58 @@ def test_sigkilled_jobdir_crawl_resumes_exactly_once(point, portal, tmp_path):
     assert runs == ["interrupted", "finished"]
     db.close()
     assert not (jobdir / "nianbao.running").exists()
+
+
+def test_cleanly_stopped_jobdir_crawl_resumes_from_its_queues(portal, tmp_path):
+    """A crawl stopped cleanly (here by a close-spider limit, as Ctrl-C does) leaves Scrapy's queues and
+    dupefilter in the JOBDIR: the resumed run takes the queued requests, reads the list pages again
+    (the persisted dupefilter must not hide them) and asks no detail page twice."""
+    registry = write_registry(tmp_path / "portals.yml", portal.portal_entries())
+    db_path, jobdir = tmp_path / "reports.db", tmp_path / "job"
+    portal.reset_log()
+    stopped = subprocess.run([*crawl_command(registry, db_path, jobdir), "--set", "CLOSESPIDER_ITEMCOUNT=2"],
+                             cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert stopped.returncode == 1, stopped.stderr[-3000:]
+    assert (jobdir / "requests.queue" / "active.json").exists() and not (jobdir / "nianbao.running").exists()
+    stored_before = count(db_path, "reports")
+    assert stored_before < len(EXPECTED), "nothing left to resume"
+    before = Counter(portal.requested("GET"))
+
+    portal.reset_log()
+    resumed = subprocess.run(crawl_command(registry, db_path, jobdir), cwd=REPO, capture_output=True, text=True,
+                             timeout=120)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    after = Counter(portal.requested("GET"))
+    assert_consistent(db_path)
+    db = sqlite_utils.Database(db_path)
+    urls = [r["url"] for r in db.query("select url from reports")]
+    assert len(urls) == len(set(urls))
+    assert sorted(path_of(u) for u in urls) == EXPECTED
+    for path in EXPECTED:
+        assert before[path] <= 1 and after[path] <= 1 and before[path] + after[path] >= 1, path
+    assert [r["status"] for r in db.query("select status from crawl_runs order by id")] == ["interrupted", "finished"]
+    # the list pages were read again, and the entries waiting in the queues were not taken for a vanished column
+    assert after["/zwgk/zfxxgknb/index.html"] == 1
+    assert not list(db.query("select url from fetch_errors where kind = 'empty_column'"))
+    db.close()
+
+
+def test_stale_queues_after_a_kill_are_rebuilt_from_the_lists(portal, tmp_path):
+    """A run killed after the list pages were read, with its queues stale: the resumed run discards the
+    queues and must read every list page again (Scrapy's persisted dupefilter, `requests.seen`, would
+    hide them; crawler.jobdir.RunDupeFilter keeps none)."""
+    registry = write_registry(tmp_path / "portals.yml", portal.portal_entries())
+    db_path, jobdir = tmp_path / "reports.db", tmp_path / "job"
+    stopped = subprocess.run([*crawl_command(registry, db_path, jobdir), "--set", "CLOSESPIDER_ITEMCOUNT=2"],
+                             cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert stopped.returncode == 1 and (jobdir / "requests.queue" / "active.json").exists()
+    (jobdir / "nianbao.running").write_text("1\n")  # as a run killed later would leave it
+    resumed = subprocess.run(crawl_command(registry, db_path, jobdir), cwd=REPO, capture_output=True, text=True,
+                             timeout=120)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "did not close (killed?)" in resumed.stderr  # the stale queues were discarded
+    assert_consistent(db_path)
+    db = sqlite_utils.Database(db_path)
+    urls = [r["url"] for r in db.query("select url from reports")]
+    assert len(urls) == len(set(urls)) and sorted(path_of(u) for u in urls) == EXPECTED
+    db.close()

@@ -60,6 +60,8 @@ class ReportsSpider(scrapy.Spider):
         self.known_failures: dict[str, tuple[str | None, str | None]] = {}
         self.missing_attachments: set[str] = set()  # archived reports whose attachment download failed
         self.seen_entries: set[str] = set()
+        # entries whose requests wait in the queues of a cleanly stopped JOBDIR crawl (crawler/jobdir.py)
+        self.queued_entries: set[str] = set()
         self.list_pages: Counter[str] = Counter()
         self.capped: set[str] = set()
         self.counts: Counter[str] = Counter()
@@ -162,6 +164,8 @@ class ReportsSpider(scrapy.Spider):
             # 404, soft 404 or an anti-bot wall last time, and the list shows the same entry: not asked
             # again until the entry changes (or NIANBAO_RETRY_FAILED=True).
             self.counts["failures_skipped"] += 1
+            return
+        if entry.url in self.queued_entries:  # Scrapy resumes its request from the JOBDIR's queue
             return
         # dont_filter: entries are deduplicated above; the dupefilter would silently swallow a
         # redirect loop that comes back to this URL instead of letting it fail visibly.
