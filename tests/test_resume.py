@@ -38,6 +38,36 @@ def crawl_command(registry: Path, db_path: Path, jobdir: Path) -> list[str]:
     return command
 
 
+def crawl(registry: Path, db_path: Path, jobdir: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*crawl_command(registry, db_path, jobdir), *extra], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+
+
+def stop_cleanly(registry: Path, db_path: Path, jobdir: Path) -> None:
+    """A crawl stopped by a close-spider limit, as Ctrl-C stops it: Scrapy writes its queues on close."""
+    stopped = crawl(registry, db_path, jobdir, "--set", "CLOSESPIDER_ITEMCOUNT=2")
+    assert stopped.returncode == 1, stopped.stderr[-3000:]
+    assert (jobdir / "requests.queue" / "active.json").exists() and not (jobdir / "nianbao.running").exists()
+    assert count(db_path, "reports") < len(EXPECTED), "nothing left to resume"
+
+
+def resume(portal, registry: Path, db_path: Path, jobdir: Path) -> tuple[Counter, str]:
+    """The same crawl started again: every expected report exactly once, database and archive consistent,
+    the stopped run interrupted and this one finished. The GET requests it made, and its stderr."""
+    portal.reset_log()
+    resumed = crawl(registry, db_path, jobdir)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert_consistent(db_path)  # integrity_check ok, every recorded WARC offset readable with its digest
+    db = sqlite_utils.Database(db_path)
+    urls = [r["url"] for r in db.query("select url from reports")]
+    assert len(urls) == len(set(urls))  # none twice
+    assert sorted(path_of(u) for u in urls) == EXPECTED  # none lost
+    assert [r["status"] for r in db.query("select status from crawl_runs order by id")] == ["interrupted", "finished"]
+    db.close()
+    assert not (jobdir / "nianbao.running").exists()
+    return Counter(portal.requested("GET")), resumed.stderr
+
+
 KILL_POINTS = {
     "first_reports": lambda db: count(db, "reports") >= 1,  # the first report stored
     "mid": lambda db: count(db, "reports") >= len(EXPECTED) // 2,  # half of them stored
@@ -58,59 +88,28 @@ def test_sigkilled_jobdir_crawl_resumes_exactly_once(point, portal, tmp_path):
     assert 0 < stored_before < len(EXPECTED), "nothing left to resume: the kill point tests nothing"
     before = Counter(portal.requested("GET"))
 
-    portal.reset_log()
-    resumed = subprocess.run(crawl_command(registry, db_path, jobdir), cwd=REPO, capture_output=True, text=True,
-                             timeout=120)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    after = Counter(portal.requested("GET"))
-
-    assert_consistent(db_path)  # integrity_check ok, every recorded WARC offset readable with its digest
-    db = sqlite_utils.Database(db_path)
-    urls = [r["url"] for r in db.query("select url from reports")]
-    assert len(urls) == len(set(urls))  # none twice
-    assert sorted(path_of(u) for u in urls) == EXPECTED  # none lost
+    after, _ = resume(portal, registry, db_path, jobdir)
     for path in EXPECTED:  # asked once before the kill at most, once after at most
         assert before[path] <= 1 and after[path] <= 1, (path, before[path], after[path])
-    stored_after = sum(after[path] for path in EXPECTED)
-    assert stored_after <= len(EXPECTED) - stored_before  # a report stored before the kill is not fetched again
-    runs = [r["status"] for r in db.query("select status from crawl_runs order by id")]
-    assert runs == ["interrupted", "finished"]
-    db.close()
-    assert not (jobdir / "nianbao.running").exists()
+    # a report stored before the kill is not fetched again
+    assert sum(after[path] for path in EXPECTED) <= len(EXPECTED) - stored_before
 
 
 def test_cleanly_stopped_jobdir_crawl_resumes_from_its_queues(portal, tmp_path):
-    """A crawl stopped cleanly (here by a close-spider limit, as Ctrl-C does) leaves Scrapy's queues and
-    dupefilter in the JOBDIR: the resumed run takes the queued requests, reads the list pages again
-    (the persisted dupefilter must not hide them) and asks no detail page twice."""
+    """Stopped cleanly, the JOBDIR keeps Scrapy's queues: the resumed run takes the queued requests,
+    reads the list pages again and asks no detail page twice."""
     registry = write_registry(tmp_path / "portals.yml", portal.portal_entries())
     db_path, jobdir = tmp_path / "reports.db", tmp_path / "job"
     portal.reset_log()
-    stopped = subprocess.run([*crawl_command(registry, db_path, jobdir), "--set", "CLOSESPIDER_ITEMCOUNT=2"],
-                             cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert stopped.returncode == 1, stopped.stderr[-3000:]
-    assert (jobdir / "requests.queue" / "active.json").exists() and not (jobdir / "nianbao.running").exists()
-    stored_before = count(db_path, "reports")
-    assert stored_before < len(EXPECTED), "nothing left to resume"
+    stop_cleanly(registry, db_path, jobdir)
     before = Counter(portal.requested("GET"))
 
-    portal.reset_log()
-    resumed = subprocess.run(crawl_command(registry, db_path, jobdir), cwd=REPO, capture_output=True, text=True,
-                             timeout=120)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    after = Counter(portal.requested("GET"))
-    assert_consistent(db_path)
-    db = sqlite_utils.Database(db_path)
-    urls = [r["url"] for r in db.query("select url from reports")]
-    assert len(urls) == len(set(urls))
-    assert sorted(path_of(u) for u in urls) == EXPECTED
+    after, _ = resume(portal, registry, db_path, jobdir)
     for path in EXPECTED:
         assert before[path] <= 1 and after[path] <= 1 and before[path] + after[path] >= 1, path
-    assert [r["status"] for r in db.query("select status from crawl_runs order by id")] == ["interrupted", "finished"]
     # the list pages were read again, and the entries waiting in the queues were not taken for a vanished column
     assert after["/zwgk/zfxxgknb/index.html"] == 1
-    assert not list(db.query("select url from fetch_errors where kind = 'empty_column'"))
-    db.close()
+    assert not list(sqlite_utils.Database(db_path).query("select url from fetch_errors where kind = 'empty_column'"))
 
 
 def test_stale_queues_after_a_kill_are_rebuilt_from_the_lists(portal, tmp_path):
@@ -119,16 +118,7 @@ def test_stale_queues_after_a_kill_are_rebuilt_from_the_lists(portal, tmp_path):
     hide them; crawler.jobdir.RunDupeFilter keeps none)."""
     registry = write_registry(tmp_path / "portals.yml", portal.portal_entries())
     db_path, jobdir = tmp_path / "reports.db", tmp_path / "job"
-    stopped = subprocess.run([*crawl_command(registry, db_path, jobdir), "--set", "CLOSESPIDER_ITEMCOUNT=2"],
-                             cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert stopped.returncode == 1 and (jobdir / "requests.queue" / "active.json").exists()
+    stop_cleanly(registry, db_path, jobdir)
     (jobdir / "nianbao.running").write_text("1\n")  # as a run killed later would leave it
-    resumed = subprocess.run(crawl_command(registry, db_path, jobdir), cwd=REPO, capture_output=True, text=True,
-                             timeout=120)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert "did not close (killed?)" in resumed.stderr  # the stale queues were discarded
-    assert_consistent(db_path)
-    db = sqlite_utils.Database(db_path)
-    urls = [r["url"] for r in db.query("select url from reports")]
-    assert len(urls) == len(set(urls)) and sorted(path_of(u) for u in urls) == EXPECTED
-    db.close()
+    _, stderr = resume(portal, registry, db_path, jobdir)
+    assert "did not close (killed?)" in stderr  # the stale queues were discarded
