@@ -2,7 +2,7 @@
 
 0 done; 1 the work did not finish or nothing could be read (a crawl that stopped early, `parse`
 with no readable report); 2 usage, registry or portal errors (argparse's own code too); 3 another
-crawl holds the database's lock; 4 the database is corrupt or unreadable.
+crawl holds the database's lock; 4 the database is corrupt or unreadable; 5 `status` found a broken portal.
 """
 from __future__ import annotations
 
