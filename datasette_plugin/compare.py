@@ -30,8 +30,6 @@ from datasette_plugin.archived_copy import archive_database
 from datasette_plugin.report_page import number
 from pipelines.metrics import keys as K
 
-# The printing helper (datasette_plugin/printing.py); CHROMIUM here is the one this page uses.
-CHROMIUM = printing.CHROMIUM
 PRINT_CSP = printing.PRINT_CSP
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 DIFF_CONTEXT = 2  # unchanged sentences kept around each change
@@ -235,21 +233,6 @@ async def ranking_link(datasette, report: dict) -> str | None:
     return datasette.urls.path("/-/ranking") + "?" + urllib.parse.urlencode(params)
 
 
-async def compare_page(request, datasette):
-    data = await _context(request, datasette)
-    if isinstance(data, Response):
-        return data
-    return Response.html(await datasette.render_template("compare.html", {"c": data}, request=request))
-
-
-async def print_view(request, datasette):
-    data = await _context(request, datasette)
-    if isinstance(data, Response):
-        return data
-    page = await datasette.render_template("compare-print.html", {"c": data}, request=request)
-    return Response.html(page, headers=dict(printing.PRINT_HEADERS))
-
-
 def comparison_csv(data: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -261,38 +244,19 @@ def comparison_csv(data: dict) -> str:
         differences = ["" if a is None or b is None else _plain(b - a) for a, b in zip(values, values[1:])]
         writer.writerow([row["section"], row["key"], row["label_zh"], row["label_en"], row["unit"] or "",
                          *("" if v is None else _plain(v) for v in values), *differences])
-    return "\ufeff" + out.getvalue()
+    return out.getvalue()
 
 
 def _plain(value) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-async def csv_export(request, datasette):
-    data = await _context(request, datasette)
-    if isinstance(data, Response):
-        return data
-    name = f"{data['portal_id']}-comparison.csv"
-    return Response(comparison_csv(data), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=\"{name}\""})
-
-
-async def pdf_export(request, datasette):
-    missing = printing.chromium_missing(CHROMIUM, "/-/body/print")
-    if missing is not None:
-        return missing
-    data = await _context(request, datasette)  # 400/404 before starting a browser
-    if isinstance(data, Response):
-        return data
-    url = printing.local_url(request, datasette, "/-/body/print", ("portal", "agency", "a", "b"))
-    return await printing.pdf_response(url, f"{data['portal_id']}-comparison.pdf", "comparison", chromium=CHROMIUM)
+def _filename(data: dict, extension: str) -> str:
+    return f"{data['portal_id']}-comparison{extension}"
 
 
 @hookimpl
 def register_routes():
-    return [
-        (r"^/-/body$", compare_page),
-        (r"^/-/body\.csv$", csv_export),
-        (r"^/-/body/print$", print_view),
-        (r"^/-/body\.pdf$", pdf_export),
-    ]
+    return printing.export_routes("/-/body", _context, page_template="compare.html", print_template="compare-print.html",
+                                  var="c", csv_text=comparison_csv, filename=_filename,
+                                  params=("portal", "agency", "a", "b"), what="comparison")

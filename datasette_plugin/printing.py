@@ -24,6 +24,47 @@ PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-
 PRINT_HEADERS = {"Content-Security-Policy": PRINT_CSP, "Referrer-Policy": "no-referrer"}
 
 
+def export_routes(path: str, load, *, page_template: str, print_template: str, var: str, csv_text,
+                  filename, params, what: str) -> list[tuple[str, object]]:
+    """The four routes of a printable page: `path` (HTML), `path.csv`, `path/print` and `path.pdf`.
+
+    `load(request, datasette)` gives the page's data or an error Response; `csv_text(data)` its CSV;
+    `filename(data, extension)` the download name; `params` the query keys the print view takes."""
+    async def loaded(request, datasette, template, headers=None):
+        data = await load(request, datasette)
+        if isinstance(data, Response):
+            return data
+        page = await datasette.render_template(template, {var: data}, request=request)
+        return Response.html(page, headers=headers)
+
+    async def page(request, datasette):
+        return await loaded(request, datasette, page_template)
+
+    async def print_view(request, datasette):
+        return await loaded(request, datasette, print_template, dict(PRINT_HEADERS))
+
+    async def csv_export(request, datasette):
+        data = await load(request, datasette)
+        if isinstance(data, Response):
+            return data
+        return Response("\ufeff" + csv_text(data), content_type="text/csv; charset=utf-8",  # BOM: Excel reads UTF-8
+                        headers={"Content-Disposition": f"attachment; filename=\"{filename(data, '.csv')}\""})
+
+    async def pdf_export(request, datasette):
+        missing = chromium_missing(CHROMIUM, f"{path}/print")
+        if missing is not None:
+            return missing
+        data = await load(request, datasette)  # 400/404 before starting a browser
+        if isinstance(data, Response):
+            return data
+        url = local_url(request, datasette, f"{path}/print", params)
+        return await pdf_response(url, filename(data, ".pdf"), what)
+
+    escaped = path.replace(".", r"\.")
+    return [(rf"^{escaped}$", page), (rf"^{escaped}\.csv$", csv_export), (rf"^{escaped}/print$", print_view),
+            (rf"^{escaped}\.pdf$", pdf_export)]
+
+
 def chromium_missing(chromium: Path, print_path: str) -> Response | None:
     """A 503 naming the print view when Chromium is not installed, else None."""
     if chromium.exists() and os.access(chromium, os.X_OK):

@@ -108,21 +108,6 @@ async def ranking(datasette, request) -> dict | Response:
     }
 
 
-async def ranking_page(request, datasette):
-    data = await ranking(datasette, request)
-    if isinstance(data, Response):
-        return data
-    return Response.html(await datasette.render_template("ranking.html", {"k": data}, request=request))
-
-
-async def print_view(request, datasette):
-    data = await ranking(datasette, request)
-    if isinstance(data, Response):
-        return data
-    page = await datasette.render_template("ranking-print.html", {"k": data}, request=request)
-    return Response.html(page, headers=dict(printing.PRINT_HEADERS))
-
-
 def ranking_csv(data: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -130,7 +115,7 @@ def ranking_csv(data: dict) -> str:
     for row in data["rows"]:
         writer.writerow(["" if row.get(c if c != "archived_copy" else "absolute_archived") is None
                          else row[c if c != "archived_copy" else "absolute_archived"] for c in CSV_COLUMNS])
-    return "\ufeff" + out.getvalue()
+    return out.getvalue()
 
 
 def _filename(data: dict, extension: str) -> str:
@@ -138,30 +123,11 @@ def _filename(data: dict, extension: str) -> str:
     return "-".join(p for p in parts if p) + extension
 
 
-async def csv_export(request, datasette):
-    data = await ranking(datasette, request)
-    if isinstance(data, Response):
-        return data
-    return Response(ranking_csv(data), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=\"{_filename(data, '.csv')}\""})
-
-
-async def pdf_export(request, datasette):
-    missing = printing.chromium_missing(printing.CHROMIUM, "/-/ranking/print")
-    if missing is not None:
-        return missing
-    data = await ranking(datasette, request)  # 400/404 before starting a browser
-    if isinstance(data, Response):
-        return data
-    url = printing.local_url(request, datasette, "/-/ranking/print", PARAMS)
-    return await printing.pdf_response(url, _filename(data, ".pdf"), "ranking")
-
-
 @hookimpl
 def register_routes():
-    return [
-        (r"^/-/ranking$", ranking_page),
-        (r"^/-/ranking\.csv$", csv_export),
-        (r"^/-/ranking/print$", print_view),
-        (r"^/-/ranking\.pdf$", pdf_export),
-    ]
+    return printing.export_routes("/-/ranking", _load, page_template="ranking.html", print_template="ranking-print.html",
+                                  var="k", csv_text=ranking_csv, filename=_filename, params=PARAMS, what="ranking")
+
+
+async def _load(request, datasette):
+    return await ranking(datasette, request)

@@ -161,10 +161,10 @@ def test_unknown_body_and_missing_chromium(server, page, monkeypatch):
     base, _ = server
     assert page.request.get(f"{base}/-/body?portal=nowhere&agency=x").status == 404
     assert page.request.get(f"{base}/-/body").status == 400
-    from datasette_plugin import compare
+    from datasette_plugin import printing
     from datasette_plugin.app import build_datasette
     from tests.datasette_fixtures import get
-    monkeypatch.setattr(compare, "CHROMIUM", CHROMIUM.parent / "no-such-chromium")
+    monkeypatch.setattr(printing, "CHROMIUM", CHROMIUM.parent / "no-such-chromium")
     with ThreadPoolExecutor(1) as pool:  # in-process, outside Playwright's event loop
         response = pool.submit(get, build_datasette(server[1]), f"/-/body.pdf?{BODY_QUERY}").result()
     assert response.status_code == 503 and "Chromium" in response.text
